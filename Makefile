@@ -1,0 +1,37 @@
+# Rapport — every command creates .venv and installs what it needs first.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: venv run test lint migrate events bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install Rapport with its dependencies
+
+run: venv ## start the broker and the four services (embedded defaults) and print the URLs
+	@$(BIN)/python -m tools.run
+
+test: venv ## start PostgreSQL and a broker, run every test, stop them
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv ## ruff, event schema freshness, mypy
+	@$(BIN)/ruff check .
+	@$(BIN)/python -m tools.export_events --check
+	@$(BIN)/mypy shared services tools
+
+migrate: venv ## apply migrations to each service's database (when not migrating on start)
+	@$(BIN)/python -m tools.migrate upgrade
+
+events: venv ## rewrite docs/events/ from the event classes
+	@$(BIN)/python -m tools.export_events
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The Rapport services; each is independent and imports none of the others."""

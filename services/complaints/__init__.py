@@ -1,0 +1,1 @@
+"""Complaints service: complaint lifecycles, their audit trail, SLA policies and calendars."""

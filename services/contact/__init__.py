@@ -1,0 +1,1 @@
+"""Contact service: customers and their identities, calls and contacts, their event log."""

@@ -1,0 +1,30 @@
+"""ASGI entry point: `uvicorn --factory services.contact.main:create_app --port 8001`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.contact.routes import router
+from services.contact.settings import ContactSettings
+from shared.app import ServiceSpec, create_service_app
+from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS
+
+
+def create_app(settings: ContactSettings | None = None) -> FastAPI:
+    """The contact service app."""
+    settings = settings or ContactSettings()
+    app = create_service_app(
+        ServiceSpec(
+            name="contact",
+            title="Rapport contact service",
+            description="Customers and their identities, calls and contacts across channels.",
+            settings=settings,
+            migrations_dir=Path(__file__).parent / "migrations",
+            routers=[router],
+            publishes=[CONTACT_CALLS, CONTACT_CUSTOMERS],
+        )
+    )
+    app.state.settings = settings
+    return app

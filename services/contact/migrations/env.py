@@ -1,0 +1,9 @@
+"""Alembic environment of the contact service (version table `alembic_version_contact`)."""
+
+from alembic import context
+
+from services.contact.models import Base
+from shared.db import PlumbingBase
+from shared.migrations import run_env
+
+run_env(context, [Base.metadata, PlumbingBase.metadata], version_table="alembic_version_contact")

@@ -1,0 +1,1 @@
+"""API gateway: one door for agent desktops, CTI webhooks and internal services."""

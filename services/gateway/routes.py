@@ -1,0 +1,66 @@
+"""Gateway routes: everything under `/v1/` is authenticated and proxied to its service."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from services.gateway import service
+from services.gateway.auth import require_api_key
+from services.gateway.errors import BodyTooLargeError, NoRouteError
+from services.gateway.settings import GatewaySettings
+
+router = APIRouter(tags=["proxy"])
+
+_ROUTE_TABLE = "\n".join(f"- `{r.pattern.pattern}` → {r.upstream}" for r in service.ROUTES)
+
+
+@router.api_route(
+    "/v1/{path:path}",
+    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    dependencies=[Depends(require_api_key)],
+    summary="Proxy to the service that owns the path",
+    description=(
+        "Authenticated with an API key (`X-API-Key` or `Authorization: Bearer`). The request "
+        "id (`X-Request-ID`, generated when absent) is passed on. Routes:\n\n" + _ROUTE_TABLE
+    ),
+    responses={
+        401: {"description": "Missing or invalid API key"},
+        404: {"description": "No service serves this path"},
+        413: {"description": "Body too large"},
+        502: {"description": "The service is unavailable"},
+        504: {"description": "The service did not answer in time"},
+    },
+)
+async def proxy(path: str, request: Request) -> Response:
+    settings: GatewaySettings = request.app.state.settings
+    full_path = f"/v1/{path}"
+    upstream = service.upstream_for(full_path)
+    if upstream is None:
+        raise NoRouteError(request.method, full_path)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
+        raise BodyTooLargeError(settings.max_body_bytes)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > settings.max_body_bytes:
+            raise BodyTooLargeError(settings.max_body_bytes)
+    answer = await service.forward(
+        request.app.state.http,
+        upstream=upstream,
+        base_url=service.upstream_urls(settings)[upstream],
+        method=request.method,
+        path=full_path,
+        query=request.url.query,
+        headers=service.forwarded_headers(
+            list(request.headers.items()),
+            client_host=request.client.host if request.client else None,
+            host=request.headers.get("host"),
+            scheme=request.url.scheme,
+        ),
+        body=bytes(body),
+    )
+    response = Response(content=answer.body, status_code=answer.status)
+    for key, value in answer.headers:
+        response.headers.append(key, value)
+    return response

@@ -1,0 +1,1 @@
+"""Scoring service: per-customer statistics and scores computed live from events."""

@@ -1,0 +1,1 @@
+"""Contracts and plumbing shared by the Rapport services. No business rules live here."""

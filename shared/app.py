@@ -1,0 +1,197 @@
+"""Builds a service's FastAPI app: errors, request ids, health, database, relay and consumers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from shared.contracts import registry
+from shared.contracts.topics import dead_letter_topic
+from shared.db import Database
+from shared.errors import install_error_handlers
+from shared.health import BrokerProbe, ReadinessCheck, health_router
+from shared.inbox import ConsumerRunner, Handler
+from shared.kafka import ensure_topics
+from shared.logging import configure_logging, get_logger
+from shared.middleware import RequestIdMiddleware
+from shared.migrations import upgrade_async
+from shared.outbox import OutboxRelay
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """One consumer group of a service: its topics and a handler per event type."""
+
+    name: str
+    topics: Sequence[str]
+    handlers: Mapping[str, Handler]
+
+
+@dataclass
+class ServiceSpec:
+    """What makes a service: its name, settings, routes, migrations, topics and consumers."""
+
+    name: str
+    title: str
+    description: str
+    settings: ServiceSettings
+    migrations_dir: Path
+    routers: Sequence[APIRouter] = ()
+    publishes: Sequence[str] = ()
+    consumers: Sequence[ConsumerSpec] = ()
+    uses_broker: bool = True
+    extra_checks: Mapping[str, ReadinessCheck] = field(default_factory=dict)
+    resources: Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]] | None = None
+    version: str = "0.1.0"
+
+
+def group_id(service: str, consumer: str) -> str:
+    """Consumer group ids are `<service>.<consumer>` (after the topic prefix, if any)."""
+    return f"{service}.{consumer}"
+
+
+def create_service_app(spec: ServiceSpec) -> FastAPI:
+    """A FastAPI app whose lifespan migrates (embedded mode), relays the outbox and consumes."""
+    settings = spec.settings
+    probe = BrokerProbe(settings.kafka_bootstrap_servers, client_id=spec.name)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(service=spec.name, level=settings.log_level, json=settings.log_json)
+        db = Database(settings.database_url)
+        if settings.migrate_on_start:
+            await upgrade_async(spec.migrations_dir, settings.database_url)
+        app.state.db = db
+        tasks: list[asyncio.Task[Any]] = []
+        relay: OutboxRelay | None = None
+        runners: list[ConsumerRunner] = []
+        if spec.uses_broker:
+            relay = OutboxRelay(
+                db,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                client_id=spec.name,
+                topic_prefix=settings.kafka_topic_prefix,
+                poll_interval=settings.relay_poll_interval_seconds,
+                max_backoff=settings.relay_max_backoff_seconds,
+            )
+            db.after_commit.append(relay.wake)
+            prefix = settings.kafka_topic_prefix
+            topics = {prefix + t for t in spec.publishes}
+            for consumer in spec.consumers:
+                gid = prefix + group_id(spec.name, consumer.name)
+                topics.update(prefix + t for t in consumer.topics)
+                topics.add(dead_letter_topic(gid))
+                runners.append(
+                    ConsumerRunner(
+                        db,
+                        group_id=gid,
+                        topics=consumer.topics,
+                        handlers=consumer.handlers,
+                        registry=registry,
+                        bootstrap_servers=settings.kafka_bootstrap_servers,
+                        topic_prefix=prefix,
+                        max_attempts=settings.consumer_max_attempts,
+                    )
+                )
+            tasks.append(
+                asyncio.create_task(
+                    _run_broker_side(settings, sorted(topics), relay, runners),
+                    name=f"{spec.name}-broker",
+                )
+            )
+        app.state.relay = relay
+        app.state.consumers = runners
+        log.info("service_started", database=_redact(settings.database_url))
+        try:
+            if spec.resources is None:
+                yield
+            else:
+                async with spec.resources(app):
+                    yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await probe.close()
+            await db.dispose()
+            log.info("service_stopped")
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+
+    async def database_check() -> None:
+        await app.state.db.ping()
+
+    checks: dict[str, ReadinessCheck] = {"database": database_check}
+    if spec.uses_broker:
+        checks["broker"] = probe.check
+    checks.update(spec.extra_checks)
+
+    def details() -> dict[str, Any]:
+        runners: list[ConsumerRunner] = getattr(app.state, "consumers", [])
+        return {
+            "consumers": {
+                r.group_id: {
+                    "connected": r.connected,
+                    "processed": r.processed,
+                    "duplicates": r.duplicates,
+                    "dead_lettered": r.dead_lettered,
+                }
+                for r in runners
+            }
+        }
+
+    app.state.readiness_details = details
+    app.include_router(health_router(checks))
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+async def _run_broker_side(
+    settings: ServiceSettings, topics: list[str], relay: OutboxRelay, runners: list[ConsumerRunner]
+) -> None:
+    # Topics first, so neither a producer nor a subscription auto-creates them with one partition.
+    await _ensure_topics_forever(settings, topics)
+    await asyncio.gather(relay.run(), *(r.run() for r in runners))
+
+
+async def _ensure_topics_forever(settings: ServiceSettings, topics: list[str]) -> None:
+    delay = 0.5
+    while True:
+        try:
+            await ensure_topics(
+                settings.kafka_bootstrap_servers,
+                topics,
+                partitions=settings.kafka_topic_partitions,
+            )
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("ensure_topics_retry", error=repr(exc), backoff=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,20 @@
+"""Topic names (`<producer>.<aggregate>`); keys are customer ids."""
+
+CONTACT_CALLS = "contact.calls"
+CONTACT_CUSTOMERS = "contact.customers"
+COMPLAINTS_COMPLAINTS = "complaints.complaints"
+SCORING_SCORES = "scoring.scores"
+COMMERCE_TRANSACTIONS = "commerce.transactions"
+
+ALL_TOPICS = (
+    CONTACT_CALLS,
+    CONTACT_CUSTOMERS,
+    COMPLAINTS_COMPLAINTS,
+    SCORING_SCORES,
+    COMMERCE_TRANSACTIONS,
+)
+
+
+def dead_letter_topic(group_id: str) -> str:
+    """The dead-letter topic of consumer group `group_id`."""
+    return f"{group_id}.dlq"

@@ -1,0 +1,243 @@
+"""Idempotent consumers: processed-event rows, offsets after commits, retries and dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.contracts.topics import dead_letter_topic
+from shared.db import Database, ProcessedEvent
+from shared.events import CloudEvent, Event, EventRegistry, UndecodableEventError
+from shared.kafka import make_consumer, make_producer
+from shared.logging import get_logger, request_id_var
+
+log = get_logger(__name__)
+
+Handler = Callable[[AsyncSession, Any, CloudEvent], Awaitable[None]]
+
+
+async def claim(session: AsyncSession, *, consumer: str, event_id: str) -> bool:
+    """Record that `consumer` handled `event_id`; False if it already had."""
+    if await session.get(ProcessedEvent, (consumer, event_id)) is not None:
+        return False
+    session.add(ProcessedEvent(consumer=consumer, event_id=event_id))
+    await session.flush()  # a concurrent duplicate fails here, on the primary key
+    return True
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors worth retrying without limit: the database or the network is briefly away."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | ConnectionError | TimeoutError | OSError)
+
+
+class ConsumerRunner:
+    """Consumes topics as group `group_id` and applies each event exactly once in effect.
+
+    `topic_prefix` goes before each topic name; `group_id` is used as given, and its
+    dead-letter topic is `<group_id>.dlq`.
+
+    Per record: decode (undecodable → dead-letter topic at once), then in one transaction
+    claim the event id and run the handler, commit, and only then commit the Kafka offset.
+    Transient errors are retried with backoff for as long as they last; other errors up to
+    `max_attempts` times, after which the record goes to `<group_id>.dlq` with the error in
+    its headers and the consumer moves on.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        group_id: str,
+        topics: Iterable[str],
+        handlers: Mapping[str, Handler],
+        registry: EventRegistry,
+        bootstrap_servers: str,
+        topic_prefix: str = "",
+        max_attempts: int = 5,
+        base_backoff: float = 0.1,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self._db = db
+        self.group_id = group_id
+        self._topic_prefix = topic_prefix
+        self._topics = [topic_prefix + t for t in topics]
+        self._handlers = dict(handlers)
+        self._registry = registry
+        self._bootstrap = bootstrap_servers
+        self._max_attempts = max_attempts
+        self._base_backoff = base_backoff
+        self._max_backoff = max_backoff
+        self._consumer: AIOKafkaConsumer | None = None
+        self._dlq_producer: AIOKafkaProducer | None = None
+        self.processed = 0
+        self.duplicates = 0
+        self.dead_lettered = 0
+        self.ignored = 0
+        self.connected = False
+
+    async def run(self) -> None:
+        """Consume forever; cancel the task to stop."""
+        backoff = self._base_backoff
+        try:
+            while True:
+                try:
+                    await self._start()
+                    backoff = self._base_backoff
+                    await self._poll_forever()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    self.connected = False
+                    log.warning("consumer_restart", group=self.group_id, error=repr(exc))
+                    await self._stop()
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, self._max_backoff)
+        finally:
+            await self._stop()
+
+    async def _start(self) -> None:
+        consumer = make_consumer(
+            self._bootstrap, group_id=self.group_id, topics=self._topics, client_id=self.group_id
+        )
+        producer = make_producer(self._bootstrap, client_id=f"{self.group_id}-dlq")
+        try:
+            await asyncio.wait_for(consumer.start(), 15)
+            await asyncio.wait_for(producer.start(), 15)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            raise
+        self._consumer, self._dlq_producer = consumer, producer
+        self.connected = True
+        log.info("consumer_started", group=self.group_id, topics=self._topics)
+
+    async def _stop(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        producer, self._dlq_producer = self._dlq_producer, None
+        for client in (consumer, producer):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(client.stop(), 5)
+
+    async def _poll_forever(self) -> None:
+        consumer = self._consumer
+        assert consumer is not None
+        while True:
+            batches = await consumer.getmany(timeout_ms=500)
+            for tp, records in batches.items():
+                for record in records:
+                    await self.handle_record(record)
+                    await self._commit(consumer, tp, record.offset + 1)
+
+    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+        try:
+            await consumer.commit({tp: offset})
+        except Exception as exc:
+            # The records will be delivered again and skipped by their processed-event rows.
+            log.warning("offset_commit_failed", group=self.group_id, error=repr(exc))
+
+    async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        """Apply one record exactly once in effect, or dead-letter it."""
+        try:
+            envelope = CloudEvent.from_bytes(record.value)
+            event = self._registry.decode(envelope)
+        except UndecodableEventError as exc:
+            await self._dead_letter(record, exc, attempts=0)
+            return
+        handler = self._handlers.get(envelope.type)
+        if event is None or handler is None:
+            self.ignored += 1
+            return
+        token = request_id_var.set(envelope.correlationid)
+        try:
+            with structlog.contextvars.bound_contextvars(
+                event_id=envelope.id, event_type=envelope.type, request_id=envelope.correlationid
+            ):
+                await self._apply(record, handler, event, envelope)
+        finally:
+            request_id_var.reset(token)
+
+    async def _apply(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        handler: Handler,
+        event: Event,
+        envelope: CloudEvent,
+    ) -> None:
+        attempts = 0
+        backoff = self._base_backoff
+        while True:
+            attempts += 1
+            try:
+                async with self._db.sessionmaker() as session:
+                    if not await claim(session, consumer=self.group_id, event_id=envelope.id):
+                        await session.rollback()
+                        self.duplicates += 1
+                        return
+                    await handler(session, event, envelope)
+                    await session.commit()
+                self._db.committed()
+                self.processed += 1
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                transient = is_transient(exc)
+                if not transient and attempts >= self._max_attempts:
+                    await self._dead_letter(record, exc, attempts=attempts)
+                    return
+                log.warning("event_retry", attempts=attempts, transient=transient, error=repr(exc))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], exc: BaseException, *, attempts: int
+    ) -> None:
+        topic = dead_letter_topic(self.group_id)
+        error = f"{type(exc).__name__}: {exc}"[:4000]
+        headers = [(k, v) for k, v in (record.headers or ()) if not k.startswith("dlq-")]
+        headers += [
+            ("dlq-error", error.encode()),
+            ("dlq-consumer-group", self.group_id.encode()),
+            ("dlq-original-topic", record.topic.encode()),
+            ("dlq-original-partition", str(record.partition).encode()),
+            ("dlq-original-offset", str(record.offset).encode()),
+            ("dlq-attempts", str(attempts).encode()),
+        ]
+        backoff = self._base_backoff
+        while True:
+            producer = self._dlq_producer
+            try:
+                if producer is None:
+                    raise ConnectionError("dead-letter producer is not running")
+                await asyncio.wait_for(
+                    producer.send_and_wait(topic, record.value, key=record.key, headers=headers), 15
+                )
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as send_exc:
+                log.warning("dead_letter_retry", error=repr(send_exc))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+        self.dead_lettered += 1
+        log.error(
+            "event_dead_lettered",
+            group=self.group_id,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            attempts=attempts,
+            error=error,
+        )

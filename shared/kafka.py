@@ -1,0 +1,66 @@
+"""Kafka clients set up the way Rapport needs them: `acks=all`, no idempotence, no auto-commit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def make_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
+    """A producer that waits for every in-sync replica; retries are left to the relay."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=False,
+        request_timeout_ms=5000,
+        retry_backoff_ms=200,
+        linger_ms=0,
+    )
+
+
+def make_consumer(
+    bootstrap_servers: str, *, group_id: str, topics: Iterable[str], client_id: str
+) -> AIOKafkaConsumer:
+    """A group consumer that never commits on its own: offsets follow database commits."""
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap_servers,
+        group_id=group_id,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        request_timeout_ms=10000,
+        retry_backoff_ms=200,
+        session_timeout_ms=10000,
+        heartbeat_interval_ms=1000,
+        max_poll_records=500,
+    )
+
+
+async def ensure_topics(
+    bootstrap_servers: str, topics: Iterable[str], *, partitions: int, timeout: float = 10.0
+) -> None:
+    """Create the topics that don't exist yet; existing ones are left as they are."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
+    await asyncio.wait_for(admin.start(), timeout)
+    try:
+        existing = set(await asyncio.wait_for(admin.list_topics(), timeout))
+        missing = [t for t in dict.fromkeys(topics) if t not in existing]
+        if not missing:
+            return
+        new = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
+        with contextlib.suppress(TopicAlreadyExistsError):
+            await asyncio.wait_for(admin.create_topics(new), timeout)
+        log.info("topics_created", topics=missing, partitions=partitions)
+    finally:
+        await admin.close()

@@ -1,0 +1,240 @@
+"""Transactional outbox: stage events with the state change; a relay publishes them in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from shared.db import Database, OutboxMessage, is_sqlite, utcnow
+from shared.events import CONTENT_TYPE, CloudEvent, Event, to_envelope
+from shared.kafka import make_producer
+from shared.logging import current_request_id, get_logger
+
+log = get_logger(__name__)
+
+# Key of the PostgreSQL advisory lock that makes one relay per database the active one.
+_RELAY_LOCK_KEY = 0x52415050  # "RAPP"
+
+
+async def stage_event(
+    session: AsyncSession,
+    event: Event,
+    *,
+    source: str,
+    key: str | None = None,
+    event_id: str | None = None,
+) -> CloudEvent:
+    """Write `event` to the outbox in the session's transaction; the relay publishes it later."""
+    envelope = to_envelope(
+        event, source=source, event_id=event_id, correlation_id=current_request_id()
+    )
+    session.add(
+        OutboxMessage(
+            event_id=envelope.id,
+            event_type=envelope.type,
+            topic=event.topic,
+            key=key if key is not None else envelope.subject,
+            payload=envelope.to_bytes().decode(),
+            created_at=utcnow(),
+            attempts=0,
+        )
+    )
+    await session.flush()
+    return envelope
+
+
+class OutboxRelay:
+    """Publishes unpublished outbox rows in id order with `acks=all`; never drops a row.
+
+    While the broker is down it backs off (doubling up to `max_backoff`) and keeps the rows.
+    On PostgreSQL an advisory lock makes exactly one relay per database active, so several
+    replicas of a service never interleave one key's events.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        bootstrap_servers: str,
+        client_id: str,
+        topic_prefix: str = "",
+        poll_interval: float = 0.5,
+        max_backoff: float = 5.0,
+        batch_size: int = 200,
+        send_timeout: float = 10.0,
+    ) -> None:
+        self._db = db
+        self._bootstrap = bootstrap_servers
+        self._client_id = client_id
+        self._topic_prefix = topic_prefix
+        self._poll_interval = poll_interval
+        self._max_backoff = max_backoff
+        self._batch_size = batch_size
+        self._send_timeout = send_timeout
+        self._producer: AIOKafkaProducer | None = None
+        self._wakeup = asyncio.Event()
+        self._lock_conn: AsyncConnection | None = None
+        self.published = 0
+        self.broker_ok = False
+
+    def wake(self) -> None:
+        """Look for new rows now rather than at the next poll."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Relay forever; cancel the task to stop."""
+        backoff = min(0.2, self._max_backoff)
+        try:
+            while True:
+                try:
+                    if not await self._hold_leadership():
+                        await self._sleep(self._poll_interval * 4)
+                        continue
+                    sent = await self.publish_batch()
+                    backoff = min(0.2, self._max_backoff)
+                    if sent >= self._batch_size:
+                        continue
+                    await self._sleep(self._poll_interval)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    self.broker_ok = False
+                    log.warning("outbox_relay_retry", error=repr(exc), backoff=backoff)
+                    await self._reset_producer()
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, self._max_backoff)
+        finally:
+            await self._reset_producer()
+            await self._release_leadership()
+
+    async def publish_batch(self) -> int:
+        """Send the oldest unpublished rows in order; raise on the first failure."""
+        async with self._db.sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        OutboxMessage.id,
+                        OutboxMessage.topic,
+                        OutboxMessage.key,
+                        OutboxMessage.payload,
+                    )
+                    .where(OutboxMessage.published_at.is_(None))
+                    .order_by(OutboxMessage.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+            await session.commit()
+        if not rows:
+            return 0
+        producer = await self._ensure_producer()
+        sent_ids: list[int] = []
+        failure: BaseException | None = None
+        for row_id, topic, key, payload in rows:
+            try:
+                await asyncio.wait_for(
+                    producer.send_and_wait(
+                        self._topic_prefix + topic,
+                        payload.encode(),
+                        key=key.encode() if key is not None else None,
+                        headers=[("content-type", CONTENT_TYPE.encode())],
+                    ),
+                    self._send_timeout,
+                )
+            except Exception as exc:
+                failure = exc
+                await self._record_failure(row_id, exc)
+                break
+            sent_ids.append(row_id)
+        if sent_ids:
+            await self._mark_published(sent_ids)
+            self.published += len(sent_ids)
+        if failure is not None:
+            raise failure
+        self.broker_ok = True
+        return len(sent_ids)
+
+    async def _mark_published(self, ids: list[int]) -> None:
+        async with self._db.sessionmaker() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(published_at=utcnow(), attempts=OutboxMessage.attempts + 1)
+            )
+            await session.commit()
+
+    async def _record_failure(self, row_id: int, exc: BaseException) -> None:
+        with contextlib.suppress(Exception):
+            async with self._db.sessionmaker() as session:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row_id)
+                    .values(attempts=OutboxMessage.attempts + 1, last_error=repr(exc)[:2000])
+                )
+                await session.commit()
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = make_producer(self._bootstrap, client_id=f"{self._client_id}-relay")
+            try:
+                await asyncio.wait_for(producer.start(), self._send_timeout)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def _reset_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(producer.stop(), 5)
+
+    async def _hold_leadership(self) -> bool:
+        if is_sqlite(self._db.url):
+            return True
+        if self._lock_conn is not None:
+            try:
+                await self._lock_conn.execute(text("SELECT 1"))
+                return True
+            except Exception:
+                await self._release_leadership()
+        conn = await self._db.engine.connect()
+        acquired: Any = await conn.scalar(
+            text("SELECT pg_try_advisory_lock(:k)"), {"k": _RELAY_LOCK_KEY}
+        )
+        await conn.commit()
+        if acquired:
+            self._lock_conn = conn
+            return True
+        await conn.close()
+        return False
+
+    async def _release_leadership(self) -> None:
+        conn, self._lock_conn = self._lock_conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _RELAY_LOCK_KEY})
+                await conn.commit()
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
+        self._wakeup.clear()
+
+    async def unpublished_count(self) -> int:
+        """Rows still waiting to be published."""
+        async with self._db.sessionmaker() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.published_at.is_(None))
+            )
+            return int(count or 0)

@@ -1,0 +1,47 @@
+"""Settings common to every service; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Base settings; a subclass sets `model_config` with its `<SERVICE>_` env prefix."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./var/service.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    migrate_on_start: bool = Field(
+        default=True,
+        description="Apply migrations at start (embedded mode); when false, run `make migrate`.",
+    )
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", description="Comma-separated Kafka bootstrap servers."
+    )
+    kafka_topic_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9._\-]*$",
+        description="Put before every topic name, so environments can share one cluster.",
+    )
+    kafka_topic_partitions: int = Field(
+        default=3, ge=1, description="Partitions for topics this service creates."
+    )
+    relay_poll_interval_seconds: float = Field(
+        default=0.5, gt=0, description="How often the outbox relay looks for rows when idle."
+    )
+    relay_max_backoff_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest wait between relay attempts while the broker is down.",
+    )
+    consumer_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Tries for a failing message before it goes to the dead-letter topic.",
+    )
+    log_level: str = Field(default="INFO", description="Log level.")
+    log_json: bool = Field(default=True, description="JSON logs (true) or console logs (false).")

@@ -1,0 +1,1 @@
+"""Developer commands: run the system, migrate databases, export event schemas."""
