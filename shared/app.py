@@ -99,6 +99,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                         registry=registry,
                         bootstrap_servers=settings.kafka_bootstrap_servers,
                         topic_prefix=prefix,
+                        session_timeout_ms=settings.kafka_session_timeout_ms,
                         max_attempts=settings.consumer_max_attempts,
                     )
                 )

@@ -62,6 +62,7 @@ class ConsumerRunner:
         registry: EventRegistry,
         bootstrap_servers: str,
         topic_prefix: str = "",
+        session_timeout_ms: int = 10000,
         max_attempts: int = 5,
         base_backoff: float = 0.1,
         max_backoff: float = 5.0,
@@ -74,6 +75,7 @@ class ConsumerRunner:
         self._registry = registry
         self._bootstrap = bootstrap_servers
         self._max_attempts = max_attempts
+        self._session_timeout_ms = session_timeout_ms
         self._base_backoff = base_backoff
         self._max_backoff = max_backoff
         self._consumer: AIOKafkaConsumer | None = None
@@ -106,7 +108,11 @@ class ConsumerRunner:
 
     async def _start(self) -> None:
         consumer = make_consumer(
-            self._bootstrap, group_id=self.group_id, topics=self._topics, client_id=self.group_id
+            self._bootstrap,
+            group_id=self.group_id,
+            topics=self._topics,
+            client_id=self.group_id,
+            session_timeout_ms=self._session_timeout_ms,
         )
         producer = make_producer(self._bootstrap, client_id=f"{self.group_id}-dlq")
         try:

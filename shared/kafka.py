@@ -29,9 +29,18 @@ def make_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer
 
 
 def make_consumer(
-    bootstrap_servers: str, *, group_id: str, topics: Iterable[str], client_id: str
+    bootstrap_servers: str,
+    *,
+    group_id: str,
+    topics: Iterable[str],
+    client_id: str,
+    session_timeout_ms: int = 10000,
 ) -> AIOKafkaConsumer:
-    """A group consumer that never commits on its own: offsets follow database commits."""
+    """A group consumer that never commits on its own: offsets follow database commits.
+
+    A member joining a group waits about half the session timeout for the others, so a
+    short timeout makes starts and rebalances quick and a long one tolerates slow pauses.
+    """
     return AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap_servers,
@@ -41,8 +50,8 @@ def make_consumer(
         auto_offset_reset="earliest",
         request_timeout_ms=10000,
         retry_backoff_ms=200,
-        session_timeout_ms=10000,
-        heartbeat_interval_ms=1000,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=max(100, session_timeout_ms // 4),
         max_poll_records=500,
     )
 

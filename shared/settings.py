@@ -38,6 +38,11 @@ class ServiceSettings(BaseSettings):
         gt=0,
         description="Longest wait between relay attempts while the broker is down.",
     )
+    kafka_session_timeout_ms: int = Field(
+        default=10000,
+        ge=1000,
+        description="Consumer group session timeout; a new member waits about half of it to join.",
+    )
     consumer_max_attempts: int = Field(
         default=5,
         ge=1,

@@ -46,5 +46,6 @@ def scoring_settings(database_url: str, broker: str, prefix: str, **extra: Any) 
         kafka_topic_partitions=1,
         relay_poll_interval_seconds=0.1,
         consumer_max_attempts=2,
+        kafka_session_timeout_ms=2000,
         **extra,
     )

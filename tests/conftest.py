@@ -193,13 +193,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for report in terminalreporter.stats.get(outcome, []):
             if getattr(report, "when", "call") != "call" and outcome != "error":
                 continue
-            nodeid = report.nodeid
+            params = report.nodeid.rpartition("[")[2].rstrip("]").split("-")
             keywords = getattr(report, "keywords", {})
-            tags = []
-            if "[sqlite" in nodeid or "-sqlite" in nodeid:
-                tags.append("sqlite")
-            if "postgresql" in nodeid:
-                tags.append("postgresql")
+            tags = [b for b in BACKENDS if b in params]
             if "broker" in keywords:
                 tags.append("real broker")
             if "e2e" in keywords:

@@ -1,0 +1,54 @@
+"""`.env.example` lists exactly the variables the services read, with their defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings
+
+from services.complaints.settings import ComplaintsSettings
+from services.contact.settings import ContactSettings
+from services.gateway.settings import GatewaySettings
+from services.scoring.settings import ScoringSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS: list[type[BaseSettings]] = [
+    ContactSettings,
+    ComplaintsSettings,
+    ScoringSettings,
+    GatewaySettings,
+]
+
+
+def _example() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            out[key] = value
+    return out
+
+
+def test_env_example_lists_every_setting_and_nothing_else() -> None:
+    expected = {
+        f"{cls.model_config['env_prefix']}{name}".upper()
+        for cls in SETTINGS
+        for name in cls.model_fields
+    }
+
+    assert set(_example()) == expected
+
+
+def test_env_example_values_are_the_defaults(monkeypatch: object) -> None:
+    example = _example()
+    for cls in SETTINGS:
+        defaults = cls(_env_file=None)  # type: ignore[call-arg]
+        for name in cls.model_fields:
+            key = f"{cls.model_config['env_prefix']}{name}".upper()
+            value = getattr(defaults, name)
+            if isinstance(value, bool):
+                assert example[key] == str(value).lower(), key
+            elif isinstance(value, list):
+                assert example[key] == ",".join(value), key
+            else:
+                assert example[key] == str(value), key
