@@ -118,6 +118,12 @@ class Databases:
                     self._templates[key] = name
             return self._templates[key]
 
+    def empty(self, server: str) -> str:
+        """URL of a new, empty PostgreSQL database."""
+        name = f"e_{next(self._counter)}_{uuid.uuid4().hex[:6]}"
+        run_in_thread(lambda: asyncio.run(_create_db(server, name, None)))
+        return _with_database(server, name)
+
     def new(self, service: str, backend: str, server: str | None = None) -> str:
         """URL of a new database of `service` with every migration applied."""
         template = self._template(service, backend, server)

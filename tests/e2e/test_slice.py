@@ -1,0 +1,128 @@
+"""The four services as real processes over the real broker: a call event reaches scoring."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.contracts.topics import CONTACT_CALLS
+from tests.builders import call_event
+from tests.conftest import Databases, run_in_thread
+from tests.kafka_helpers import eventually, read_topic
+from tools.services import SERVICES
+from tools.stack import free_port
+from tools.system import System
+
+pytestmark = pytest.mark.e2e
+KEY = "e2e-" + uuid.uuid4().hex
+
+
+@pytest.fixture
+def system(
+    backend: str,
+    broker: str,
+    databases: Databases,
+    tmp_path: Path,
+    topic_prefix: str,
+    request: pytest.FixtureRequest,
+) -> Iterator[System]:
+    if backend == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        # Empty databases: the services apply their migrations at start.
+        urls = {s.name: databases.empty(server) for s in SERVICES}
+    else:
+        urls = {s.name: s.sqlite_url(tmp_path) for s in SERVICES}
+    running = System(
+        bootstrap=broker,
+        database_urls=urls,
+        api_key=KEY,
+        log_dir=tmp_path / "logs",
+        ports={s.name: free_port() for s in SERVICES},
+        topic_prefix=topic_prefix,
+        extra_env={"SCORING_KAFKA_SESSION_TIMEOUT_MS": "2000", "CONTACT_LOG_LEVEL": "INFO"},
+    )
+    run_in_thread(running.start)
+    try:
+        yield running
+    finally:
+        run_in_thread(running.stop)
+
+
+def _gateway(system: System) -> str:
+    return next(p.url for p in system.processes if p.info.name == "gateway")
+
+
+async def test_a_call_event_reaches_scoring_and_shows_through_the_gateway(
+    system: System, broker: str, topic_prefix: str
+) -> None:
+    headers = {"X-API-Key": KEY}
+    async with httpx.AsyncClient(base_url=_gateway(system), timeout=10) as client:
+        assert (await client.get("/readyz")).status_code == 200
+
+        refused = await client.post("/v1/contacts/events", json=call_event())
+        assert refused.status_code == 401
+        assert refused.headers["content-type"] == "application/problem+json"
+
+        request_id = "e2e-" + uuid.uuid4().hex
+        first = await client.post(
+            "/v1/contacts/events",
+            json=call_event(call_id="call-1"),
+            headers={**headers, "X-Request-ID": request_id},
+        )
+        assert first.status_code == 201, first.text
+        assert first.headers["x-request-id"] == request_id
+        customer_id = first.json()["customer_id"]
+
+        async def scored() -> bool:
+            response = await client.get(f"/v1/customers/{customer_id}/score", headers=headers)
+            return response.status_code == 200 and response.json()["contacts"]["count"] == 1
+
+        await eventually(scored, timeout=60, what="the contact counted by scoring")
+
+        # A repeated event and a later event of the same call: still one contact.
+        again = await client.post(
+            "/v1/contacts/events", json=call_event(call_id="call-1"), headers=headers
+        )
+        assert again.status_code == 200 and again.json()["duplicate"] is True
+        later = await client.post(
+            "/v1/contacts/events",
+            json=call_event(call_id="call-1", sequence_number=1, status="connected"),
+            headers=headers,
+        )
+        assert later.status_code == 201
+
+        async def both_events_seen() -> bool:
+            response = await client.get(f"/v1/customers/{customer_id}/score", headers=headers)
+            return response.json()["contacts"]["call_events"] == 2
+
+        await eventually(both_events_seen, timeout=60, what="the second call event")
+        score = (await client.get(f"/v1/customers/{customer_id}/score", headers=headers)).json()
+        assert score["contacts"]["count"] == 1
+
+    # The request id travelled into the event's envelope.
+    records = await read_topic(broker, topic_prefix + CONTACT_CALLS, expect=2)
+    envelopes = [json.loads(r.value) for r in records]
+    assert envelopes[0]["correlationid"] == request_id
+    assert envelopes[0]["subject"] == customer_id
+    assert len({e["id"] for e in envelopes}) == 2
+
+
+async def test_the_gateway_answers_502_when_a_service_is_down(system: System) -> None:
+    scoring = next(p for p in system.processes if p.info.name == "scoring")
+    await asyncio.to_thread(scoring.process.terminate)
+    await asyncio.to_thread(scoring.process.wait, 15)
+    async with httpx.AsyncClient(base_url=_gateway(system), timeout=10) as client:
+        response = await client.get(
+            f"/v1/customers/{uuid.uuid4()}/score", headers={"X-API-Key": KEY}
+        )
+        ready = await client.get("/readyz")
+    assert response.status_code == 502
+    assert response.json()["code"] == "upstream-unavailable"
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["upstream:scoring"].startswith("unavailable")

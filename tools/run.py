@@ -1,0 +1,123 @@
+"""`make run`: the broker and the four services on this machine, with embedded defaults."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shared.contracts import ALL_TOPICS
+from shared.kafka import ensure_topics
+from tools.services import ROOT, SERVICES
+from tools.stack import Broker
+from tools.system import System
+
+console = Console()
+
+
+def _api_key(data_dir: Path) -> str:
+    given = os.environ.get("GATEWAY_API_KEYS", "").split(",")[0].strip()
+    if given:
+        return given
+    path = data_dir / "api-key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(24)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key
+
+
+def _slice_curl(key: str, gateway: str) -> str:
+    body = (
+        '{"provider":"asterisk","call_id":"demo-1","sequence_number":0,"status":"ringing",'
+        '"from":"+1 415 555 0100","to":"+1 415 555 0199","timestamp":"2026-11-22T09:30:00Z"}'
+    )
+    return (
+        f"CUSTOMER=$(curl -s -X POST {gateway}/v1/contacts/events \\\n"
+        f"  -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\\n"
+        f"  -d '{body}' \\\n"
+        "  | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"customer_id\"])')\n"
+        f"curl -s {gateway}/v1/customers/$CUSTOMER/score -H 'X-API-Key: {key}'"
+    )
+
+
+def main(
+    data_dir: Path = typer.Option(ROOT / "var", help="Where the SQLite files and logs live."),
+    broker_port: int = typer.Option(9092, help="Port of the local Kafka-protocol broker."),
+) -> None:
+    """Start broker + gateway, contact, complaints and scoring; Ctrl-C stops them all."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = data_dir / "logs"
+    log_dir.mkdir(exist_ok=True)
+    key = _api_key(data_dir)
+    broker = Broker(broker_port, log_path=log_dir / "broker.log")
+    system = System(
+        bootstrap=broker.bootstrap,
+        database_urls={s.name: s.sqlite_url(data_dir.resolve()) for s in SERVICES},
+        api_key=key,
+        log_dir=log_dir,
+        extra_env={"SCORING_KAFKA_SESSION_TIMEOUT_MS": "6000"},
+    )
+    stopping = False
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    code = 0
+    try:
+        with console.status("starting the broker"):
+            broker.start()
+            asyncio.run(ensure_topics(broker.bootstrap, ALL_TOPICS, partitions=3))
+        with console.status("starting the services (migrations run at start)"):
+            system.start()
+        _print_ready(system, broker, key, log_dir)
+        while not stopping:
+            dead = system.dead()
+            if dead:
+                names = ", ".join(s.info.name for s in dead)
+                console.print(f"[red]{names} stopped unexpectedly; see {log_dir}[/red]")
+                code = 1
+                break
+            time.sleep(0.5)
+    except Exception as exc:
+        console.print(f"[red]could not start Rapport: {exc}[/red]")
+        code = 1
+    finally:
+        with console.status("stopping"):
+            system.stop()
+            broker.stop()
+        console.print("stopped: broker and services")
+    sys.exit(code)
+
+
+def _print_ready(system: System, broker: Broker, key: str, log_dir: Path) -> None:
+    table = Table(title="Rapport is running", show_lines=False)
+    table.add_column("service")
+    table.add_column("URL")
+    table.add_column("API docs")
+    for svc in sorted(system.processes, key=lambda s: s.port):
+        table.add_row(svc.info.name, svc.url, f"{svc.url}/docs")
+    table.add_row("broker", f"kafka://{broker.bootstrap}", "")
+    console.print(table)
+    console.print(f"API key (X-API-Key): [bold]{key}[/bold]   logs: {log_dir}")
+    gateway = next(s.url for s in system.processes if s.info.name == "gateway")
+    console.print("\nTry the call-event slice through the gateway:\n")
+    console.print(_slice_curl(key, gateway), markup=False, highlight=False, soft_wrap=True)
+    console.print("\nCtrl-C stops everything.")
+
+
+if __name__ == "__main__":
+    typer.run(main)
