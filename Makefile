@@ -25,10 +25,13 @@ test: venv ## start PostgreSQL and a broker, run every test, stop them
 lint: venv ## ruff, event schema freshness, mypy
 	@$(BIN)/ruff check .
 	@$(BIN)/python -m tools.export_events --check
-	@$(BIN)/mypy shared services tools
+	@$(BIN)/mypy shared services tools bench
 
 migrate: venv ## apply migrations to each service's database (when not migrating on start)
 	@$(BIN)/python -m tools.migrate upgrade
+
+bench: venv ## run the benchmarks (BENCH=name to pick one); results in bench/results/
+	@$(BIN)/python -m bench $(BENCH)
 
 events: venv ## rewrite docs/events/ from the event classes
 	@$(BIN)/python -m tools.export_events

@@ -1,0 +1,1 @@
+"""Benchmarks: each `bench/bench_*.py` has `run() -> dict` and writes to bench/results/."""
