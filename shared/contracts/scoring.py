@@ -1,0 +1,66 @@
+"""Events published by the scoring service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from pydantic import Field
+
+from shared.contracts.registry import registry
+from shared.contracts.topics import SCORING_SCORES
+from shared.events import Event
+
+Tier = Literal["gold", "silver", "bronze", "iron"]
+LifecycleStage = Literal["exploration", "formation", "stability", "decline"]
+
+
+@registry.register
+class CustomerScoredV1(Event):
+    """Sent when a customer's scores change enough to matter (not on every tiny change)."""
+
+    type = "scoring.customer_scored"
+    version = 1
+    topic = SCORING_SCORES
+
+    customer_id: uuid.UUID
+    tier: Tier | None = None
+    clv: float | None = None
+    churn_risk: float = Field(ge=0, le=1)
+    rfm_segment: str | None = None
+    lifecycle_stage: LifecycleStage | None = None
+    scored_at: dt.datetime
+
+
+@registry.register
+class TierChangedV1(Event):
+    """Sent when a customer moves to another tier of the value pyramid."""
+
+    type = "scoring.tier_changed"
+    version = 1
+    topic = SCORING_SCORES
+
+    customer_id: uuid.UUID
+    previous_tier: Tier | None
+    tier: Tier
+    clv: float
+    churn_risk: float = Field(ge=0, le=1)
+    changed_at: dt.datetime
+
+
+@registry.register
+class ChurnRiskRaisedV1(Event):
+    """Sent when a customer's churn risk crosses a configured threshold upwards."""
+
+    type = "scoring.churn_risk_raised"
+    version = 1
+    topic = SCORING_SCORES
+
+    customer_id: uuid.UUID
+    previous_risk: float = Field(ge=0, le=1)
+    churn_risk: float = Field(ge=0, le=1)
+    threshold: float = Field(ge=0, le=1)
+    tier: Tier | None = None
+    reasons: list[str] = Field(default_factory=list)
+    raised_at: dt.datetime
