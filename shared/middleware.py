@@ -9,6 +9,7 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.errors import problem_response
 from shared.logging import get_logger, request_id_var
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -43,9 +44,12 @@ class RequestIdMiddleware:
         started = time.perf_counter()
         status = 500
 
+        started_response = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 status = message["status"]
                 headers = [
                     (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
@@ -58,6 +62,19 @@ class RequestIdMiddleware:
             with structlog.contextvars.bound_contextvars(request_id=request_id):
                 try:
                     await self.app(scope, receive, send_with_id)
+                except Exception as exc:
+                    # Answer here, inside the request id's scope, so even an unexpected failure
+                    # is a problem document that carries the id; the details go to the log only.
+                    log.error("unhandled_error", path=scope.get("path"), exc_info=exc)
+                    if started_response:
+                        raise
+                    response = problem_response(
+                        status=500,
+                        code="internal-error",
+                        detail="An unexpected error occurred; it has been logged.",
+                        instance=scope.get("path"),
+                    )
+                    await response(scope, receive, send_with_id)
                 finally:
                     path = scope.get("path", "")
                     if path not in ("/healthz", "/readyz"):

@@ -22,8 +22,18 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
+# Phone systems cannot send our API key: their webhooks are signed by the provider and the
+# contact service verifies that signature on the raw body before it stores anything.
+PROVIDER_SIGNED_PREFIX = "/v1/webhooks/"
+
+
 def require_api_key(request: Request) -> None:
-    """Reject the request unless it carries one of the configured keys (constant-time compare)."""
+    """Reject the request unless it carries one of the configured keys (constant-time compare).
+
+    Provider webhooks under `/v1/webhooks/` pass through: the service verifies their signature.
+    """
+    if request.url.path.startswith(PROVIDER_SIGNED_PREFIX):
+        return
     settings: GatewaySettings = request.app.state.settings
     key = presented_key(request)
     if key is None:

@@ -20,8 +20,10 @@ _ROUTE_TABLE = "\n".join(f"- `{r.pattern.pattern}` → {r.upstream}" for r in se
     dependencies=[Depends(require_api_key)],
     summary="Proxy to the service that owns the path",
     description=(
-        "Authenticated with an API key (`X-API-Key` or `Authorization: Bearer`). The request "
-        "id (`X-Request-ID`, generated when absent) is passed on. Routes:\n\n" + _ROUTE_TABLE
+        "Authenticated with an API key (`X-API-Key` or `Authorization: Bearer`), except provider "
+        "webhooks under `/v1/webhooks/`, whose signature the owning service verifies. The "
+        "request id (`X-Request-ID`, generated when absent) is passed on. Routes:\n\n"
+        + _ROUTE_TABLE
     ),
     responses={
         401: {"description": "Missing or invalid API key"},
