@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: venv run test lint migrate events bench clean
+.PHONY: venv run test lint migrate events docs bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,7 @@ test: venv ## start PostgreSQL and a broker, run every test, stop them
 lint: venv ## ruff, event schema freshness, mypy
 	@$(BIN)/ruff check .
 	@$(BIN)/python -m tools.export_events --check
+	@$(BIN)/python -m tools.settings_table --check
 	@$(BIN)/mypy shared services tools bench
 
 migrate: venv ## apply migrations to each service's database (when not migrating on start)
@@ -35,6 +36,9 @@ bench: venv ## run the benchmarks (BENCH=name to pick one); results in bench/res
 
 events: venv ## rewrite docs/events/ from the event classes
 	@$(BIN)/python -m tools.export_events
+
+docs: events ## rewrite generated docs: event schemas and the README settings table
+	@$(BIN)/python -m tools.settings_table
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
