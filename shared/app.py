@@ -119,11 +119,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                 async with spec.resources(app):
                     yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await _cancel_all(tasks)
             await probe.close()
             await db.dispose()
             log.info("service_stopped")
@@ -166,11 +162,31 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     return app
 
 
+async def _cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
+    """Cancel the tasks and wait for them, cancelling again any that swallowed it."""
+    pending = {t for t in tasks if not t.done()}
+    for _ in range(20):
+        if not pending:
+            break
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.5)
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            log.warning(
+                "background_task_failed", task=task.get_name(), error=repr(task.exception())
+            )
+
+
 async def _run_broker_side(
     settings: ServiceSettings, topics: list[str], relay: OutboxRelay, runners: list[ConsumerRunner]
 ) -> None:
     # Topics first, so neither a producer nor a subscription auto-creates them with one partition.
     await _ensure_topics_forever(settings, topics)
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        # A client library swallowed our cancellation while creating topics: honour it now.
+        raise asyncio.CancelledError
     await asyncio.gather(relay.run(), *(r.run() for r in runners))
 
 

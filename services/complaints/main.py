@@ -6,13 +6,17 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.complaints.consumers import make_consumers
+from services.complaints.routes import router
 from services.complaints.settings import ComplaintsSettings
+from services.complaints.timers import Clock, sla_timer
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts.topics import COMPLAINTS_COMPLAINTS
+from shared.db import utcnow
 
 
-def create_app(settings: ComplaintsSettings | None = None) -> FastAPI:
-    """The complaints service app: database, outbox relay and health so far."""
+def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock = utcnow) -> FastAPI:
+    """The complaints service app; `clock` drives every timestamp and the SLA timer."""
     settings = settings or ComplaintsSettings()
     app = create_service_app(
         ServiceSpec(
@@ -21,8 +25,12 @@ def create_app(settings: ComplaintsSettings | None = None) -> FastAPI:
             description="Complaint lifecycles (ISO 10002), SLAs on business calendars.",
             settings=settings,
             migrations_dir=Path(__file__).parent / "migrations",
+            routers=[router],
             publishes=[COMPLAINTS_COMPLAINTS],
+            consumers=make_consumers(settings, clock),
+            resources=sla_timer,
         )
     )
     app.state.settings = settings
+    app.state.clock = clock
     return app

@@ -57,6 +57,12 @@ class ComplaintEscalatedV1(_ComplaintEvent):
     level: int = Field(ge=0)
     reason: str
     escalated_at: dt.datetime
+    action: Literal["notify", "supervisor_queue", "raise"] | None = Field(
+        default=None,
+        description="What the new level does: notify the team, reassign to the supervisor "
+        "queue, or raise it further.",
+    )
+    team: str | None = Field(default=None, description="Team the complaint is with afterwards.")
 
 
 @registry.register

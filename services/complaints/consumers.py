@@ -1,0 +1,88 @@
+"""Event handlers of the complaints service; the consumer runner commits."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.complaints import service
+from services.complaints.settings import ComplaintsSettings
+from services.complaints.timers import Clock
+from shared.app import ConsumerSpec
+from shared.contracts.contact import CallEventRecordedV1
+from shared.contracts.scoring import ChurnRiskRaisedV1, CustomerScoredV1, TierChangedV1
+from shared.contracts.topics import CONTACT_CALLS, SCORING_SCORES
+from shared.events import CloudEvent
+
+
+def make_consumers(settings: ComplaintsSettings, clock: Clock) -> list[ConsumerSpec]:
+    """The consumer groups, with handlers bound to the service's settings and clock."""
+
+    async def on_tier_changed(
+        session: AsyncSession, event: TierChangedV1, envelope: CloudEvent
+    ) -> None:
+        """Re-prioritise the customer's open complaints for the new tier."""
+        await service.apply_customer_scores(
+            session,
+            customer_id=event.customer_id,
+            tier=event.tier,
+            churn_risk=event.churn_risk,
+            now=clock(),
+            settings=settings,
+            reason=f"tier changed from {event.previous_tier} to {event.tier}",
+        )
+
+    async def on_customer_scored(
+        session: AsyncSession, event: CustomerScoredV1, envelope: CloudEvent
+    ) -> None:
+        """Keep tier and churn risk current; re-prioritise if they move the priority."""
+        await service.apply_customer_scores(
+            session,
+            customer_id=event.customer_id,
+            tier=event.tier,
+            churn_risk=event.churn_risk,
+            now=clock(),
+            settings=settings,
+            reason="customer re-scored",
+        )
+
+    async def on_churn_risk_raised(
+        session: AsyncSession, event: ChurnRiskRaisedV1, envelope: CloudEvent
+    ) -> None:
+        """A customer about to leave: escalate every open complaint of theirs."""
+        await service.escalate_for_churn_risk(
+            session,
+            customer_id=event.customer_id,
+            churn_risk=event.churn_risk,
+            tier=event.tier,
+            now=clock(),
+            settings=settings,
+        )
+
+    async def on_call_event_recorded(
+        session: AsyncSession, event: CallEventRecordedV1, envelope: CloudEvent
+    ) -> None:
+        """Count contacts (first event of each call) for complaints per 1,000 contacts."""
+        if event.first_event_of_call:
+            await service.record_contact(
+                session,
+                call_event_id=event.call_event_id,
+                customer_id=event.customer_id,
+                occurred_at=event.occurred_at,
+            )
+
+    return [
+        ConsumerSpec(
+            name="scores",
+            topics=[SCORING_SCORES],
+            handlers={
+                TierChangedV1.type: on_tier_changed,
+                CustomerScoredV1.type: on_customer_scored,
+                ChurnRiskRaisedV1.type: on_churn_risk_raised,
+            },
+        ),
+        ConsumerSpec(
+            name="contacts",
+            topics=[CONTACT_CALLS],
+            handlers={CallEventRecordedV1.type: on_call_event_recorded},
+        ),
+    ]
