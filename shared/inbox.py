@@ -119,10 +119,9 @@ class ConsumerRunner:
             await asyncio.wait_for(consumer.start(), 15)
             await asyncio.wait_for(producer.start(), 15)
         except BaseException:
-            with contextlib.suppress(Exception):
-                await consumer.stop()
-            with contextlib.suppress(Exception):
-                await producer.stop()
+            for client in (consumer, producer):
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(client.stop(), 5)
             raise
         self._consumer, self._dlq_producer = consumer, producer
         self.connected = True

@@ -1,6 +1,14 @@
 """Contact service errors."""
 
-from shared.errors import NotFoundError, UnprocessableError
+from typing import Any
+
+from shared.errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UnprocessableError,
+)
 
 
 class InvalidPhoneNumberError(UnprocessableError):
@@ -8,9 +16,16 @@ class InvalidPhoneNumberError(UnprocessableError):
 
     def __init__(self, field: str, value: str) -> None:
         super().__init__(
-            f"`{field}` is not a phone number that can be dialled: {value!r}.",
+            f"`{field}` is not a phone number that can be dialled.",
             extra={"field": field},
         )
+
+
+class InvalidEmailError(UnprocessableError):
+    code = "invalid-email"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"`{field}` is not an e-mail address.", extra={"field": field})
 
 
 class CallEventNotFoundError(NotFoundError):
@@ -18,3 +33,70 @@ class CallEventNotFoundError(NotFoundError):
 
     def __init__(self, call_event_id: object) -> None:
         super().__init__(f"Call event {call_event_id} does not exist.")
+
+
+class CallNotFoundError(NotFoundError):
+    code = "call-not-found"
+
+    def __init__(self, call_id: object) -> None:
+        super().__init__(f"Call {call_id} does not exist.")
+
+
+class CustomerNotFoundError(NotFoundError):
+    code = "customer-not-found"
+
+    def __init__(self, customer_id: object) -> None:
+        super().__init__(f"Customer {customer_id} does not exist.")
+
+
+class CustomerMergedError(ConflictError):
+    code = "customer-merged"
+
+    def __init__(self, customer_id: object, into: object) -> None:
+        super().__init__(
+            f"Customer {customer_id} was merged into {into}.", extra={"merged_into": str(into)}
+        )
+
+
+class IdentityTakenError(ConflictError):
+    code = "identity-taken"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"This customer already has that {kind} identity.")
+
+
+class SelfMergeError(UnprocessableError):
+    code = "self-merge"
+
+    def __init__(self) -> None:
+        super().__init__("A customer cannot be merged into itself.")
+
+
+class InvalidCursorError(BadRequestError):
+    code = "invalid-cursor"
+
+    def __init__(self) -> None:
+        super().__init__("The cursor is not one this service handed out.")
+
+
+class SignatureError(ForbiddenError):
+    """A webhook whose signature, key or timestamp does not check out; nothing is stored."""
+
+    code = "invalid-signature"
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail, extra=extra)
+
+
+class InvalidWebhookError(UnprocessableError):
+    code = "invalid-webhook"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+
+
+class ContactWithoutCustomerError(UnprocessableError):
+    code = "contact-without-customer"
+
+    def __init__(self) -> None:
+        super().__init__("A contact needs `customer_id`, `email` or `phone`.")

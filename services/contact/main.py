@@ -6,8 +6,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.contact.consumers import SCORING_EVENTS
+from services.contact.customer_routes import router as customer_router
 from services.contact.routes import router
 from services.contact.settings import ContactSettings
+from services.contact.webhooks import router as webhook_router
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS
 
@@ -22,8 +25,9 @@ def create_app(settings: ContactSettings | None = None) -> FastAPI:
             description="Customers and their identities, calls and contacts across channels.",
             settings=settings,
             migrations_dir=Path(__file__).parent / "migrations",
-            routers=[router],
+            routers=[router, customer_router, webhook_router],
             publishes=[CONTACT_CALLS, CONTACT_CUSTOMERS],
+            consumers=[SCORING_EVENTS],
         )
     )
     app.state.settings = settings

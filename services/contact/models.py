@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import UTCDateTime, make_metadata, utcnow
@@ -25,18 +37,40 @@ class Customer(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     state: Mapped[str] = mapped_column(String(20), default="prospect")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    name: Mapped[str | None] = mapped_column(String(200), default=None)
+    # Case-folded name, so a prefix search is one indexed range scan on both backends.
+    name_key: Mapped[str | None] = mapped_column(String(200), default=None, index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="consumer")
+    party: Mapped[str] = mapped_column(String(20), default="individual")
+    man_money: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    man_authority: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    man_need: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    tier: Mapped[str | None] = mapped_column(String(10), default=None)
+    churn_risk: Mapped[float | None] = mapped_column(Float, default=None)
+    scored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CustomerIdentity(Base):
-    """One way to recognise a customer: a phone number in E.164, an e-mail, an external id."""
+    """One way to recognise a customer: a phone number in E.164, an e-mail, an external id.
+
+    Several customers may share a value (a household landline); `ordinal` 0 is the first owner,
+    and its uniqueness is what makes two concurrent first calls create one prospect, not two.
+    """
 
     __tablename__ = "customer_identity"
-    __table_args__ = (UniqueConstraint("kind", "value"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "value", "ordinal"),
+        UniqueConstraint("customer_id", "kind", "value"),
+        Index("ix_customer_identity_kind_value", "kind", "value"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(320))
+    ordinal: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -55,4 +89,82 @@ class CallEvent(Base):
     to_number: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Call(Base):
+    """One provider call, its legs folded together: ranked state, outcome and what we know."""
+
+    __tablename__ = "call"
+    __table_args__ = (
+        UniqueConstraint("provider", "call_key"),
+        Index("ix_call_customer_id_started_at", "customer_id", "started_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    provider: Mapped[str] = mapped_column(String(40))
+    call_key: Mapped[str] = mapped_column(String(128))
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"))
+    direction: Mapped[str | None] = mapped_column(String(20), default=None)
+    from_number: Mapped[str | None] = mapped_column(String(64), default=None)
+    to_number: Mapped[str | None] = mapped_column(String(64), default=None)
+    state: Mapped[str] = mapped_column(String(20), default="initiated")
+    outcome: Mapped[str | None] = mapped_column(String(20), default=None)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ringing_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    connected_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    duration_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    queue: Mapped[str | None] = mapped_column(String(200), default=None)
+    agent: Mapped[str | None] = mapped_column(String(200), default=None)
+    wrap_up_code: Mapped[str | None] = mapped_column(String(100), default=None)
+    disposition: Mapped[str | None] = mapped_column(String(100), default=None)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+    recording_url: Mapped[str | None] = mapped_column(String(1000), default=None)
+    ivr_path: Mapped[list[str]] = mapped_column(JSON, default=list)
+    legs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CallLogEntry(Base):
+    """One provider event of a call, normalised; stored once per `(provider, dedup_key)`."""
+
+    __tablename__ = "call_log_entry"
+    __table_args__ = (UniqueConstraint("provider", "dedup_key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("call.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    dedup_key: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(60))
+    leg_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    sequence: Mapped[int | None] = mapped_column(Integer, default=None)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Contact(Base):
+    """A non-voice contact (e-mail, chat, web form, SMS) of a customer."""
+
+    __tablename__ = "contact"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_contact_customer_id_occurred_at", "customer_id", "occurred_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(200))
+    direction: Mapped[str] = mapped_column(String(20), default="inbound")
+    subject: Mapped[str | None] = mapped_column(String(500), default=None)
+    body: Mapped[str | None] = mapped_column(Text, default=None)
+    agent: Mapped[str | None] = mapped_column(String(200), default=None)
+    queue: Mapped[str | None] = mapped_column(String(200), default=None)
+    disposition: Mapped[str | None] = mapped_column(String(100), default=None)
+    wrap_up_code: Mapped[str | None] = mapped_column(String(100), default=None)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

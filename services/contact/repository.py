@@ -1,4 +1,4 @@
-"""Queries of the contact service's database."""
+"""Queries of the contact service's generic call events."""
 
 from __future__ import annotations
 
@@ -7,17 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contact.models import CallEvent, CustomerIdentity
-
-
-async def find_identity(session: AsyncSession, *, kind: str, value: str) -> CustomerIdentity | None:
-    """The identity `(kind, value)`, if some customer has it."""
-    result = await session.scalars(
-        select(CustomerIdentity).where(
-            CustomerIdentity.kind == kind, CustomerIdentity.value == value
-        )
-    )
-    return result.first()
+from services.contact.models import CallEvent
 
 
 async def find_call_event(

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contact import service
-from services.contact.schemas import CallEventCreate, CallEventRead, CallEventRecorded
+from services.contact.schemas import (
+    CallEventCreate,
+    CallEventRead,
+    CallEventRecorded,
+    ContactCreate,
+    ContactRead,
+    ContactRecorded,
+)
 from services.contact.settings import ContactSettings
 from shared.db import get_session
 
@@ -65,3 +72,31 @@ async def record_call_event(
 )
 async def read_call_event(call_event_id: uuid.UUID, session: Session) -> CallEventRead:
     return CallEventRead.model_validate(await service.get_call_event(session, call_event_id))
+
+
+@router.post(
+    "",
+    response_model=ContactRecorded,
+    status_code=201,
+    summary="Record an e-mail, chat, web form or SMS contact",
+    description=(
+        "Stored once per `(channel, external_id)`; the customer is found by `customer_id`, "
+        "`email` or `phone` (an unknown one becomes a prospect). Publishes "
+        "`contact.contact_recorded`. A repeat answers 200 with `duplicate: true`."
+    ),
+    responses={
+        200: {"description": "Already stored", "model": ContactRecorded},
+        404: {"description": "No such customer", **_PROBLEM},
+        422: {"description": "Invalid contact", **_PROBLEM},
+    },
+)
+async def record_contact(
+    data: ContactCreate,
+    session: Session,
+    response: Response,
+    settings: Annotated[ContactSettings, Depends(_settings)],
+) -> ContactRecorded:
+    contact, duplicate = await service.record_contact(session, data, region=settings.default_region)
+    if duplicate:
+        response.status_code = 200
+    return ContactRecorded(**ContactRead.model_validate(contact).model_dump(), duplicate=duplicate)

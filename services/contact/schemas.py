@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -56,3 +56,249 @@ class CallEventRecorded(CallEventRead):
     """Answer to a posted call event; `duplicate` is true when it had been stored before."""
 
     duplicate: bool
+
+
+CustomerState = Literal["non_customer", "prospect", "current", "lost"]
+CustomerKind = Literal["consumer", "intermediary", "public_interest"]
+Party = Literal["individual", "organisation"]
+
+
+class ExternalId(BaseModel):
+    """An id a provider or another system gives the customer."""
+
+    provider: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,39}$")
+    id: str = Field(min_length=1, max_length=200)
+
+
+class ManQualification(BaseModel):
+    """MAN rule for prospects: money, authority, need (unknown until asked)."""
+
+    money: bool | None = None
+    authority: bool | None = None
+    need: bool | None = None
+
+
+class CustomerCreate(BaseModel):
+    """A customer and the identities it is recognised by."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    state: CustomerState = "prospect"
+    kind: CustomerKind = "consumer"
+    party: Party = "individual"
+    man: ManQualification = Field(default_factory=ManQualification)
+    phones: list[str] = Field(default_factory=list, max_length=20)
+    emails: list[str] = Field(default_factory=list, max_length=20)
+    customer_number: str | None = Field(default=None, min_length=1, max_length=64)
+    external_ids: list[ExternalId] = Field(default_factory=list, max_length=20)
+
+
+class CustomerUpdate(BaseModel):
+    """Attributes to change; identities are added with their own endpoint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    state: CustomerState | None = None
+    kind: CustomerKind | None = None
+    party: Party | None = None
+    man: ManQualification | None = None
+
+
+class IdentityCreate(BaseModel):
+    """One more identity for a customer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["phone", "email", "customer_number", "external"]
+    value: str = Field(min_length=1, max_length=300)
+    provider: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_\-]{0,39}$")
+
+
+class IdentityRead(BaseModel):
+    """An identity as stored (phones in E.164, e-mails lower-cased)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    value: str
+
+
+class ManRead(ManQualification):
+    """MAN qualification and the follow-up it implies."""
+
+    qualified: bool
+    strategy: str
+
+
+class CustomerRead(BaseModel):
+    """A customer with its identities, attributes and latest scores."""
+
+    customer_id: uuid.UUID
+    name: str | None
+    state: CustomerState
+    kind: CustomerKind
+    party: Party
+    man: ManRead
+    tier: str | None
+    churn_risk: float | None
+    identities: list[IdentityRead]
+    merged_into: uuid.UUID | None
+    created_at: dt.datetime
+
+
+class CustomerPage(BaseModel):
+    """One page of customers; pass `next_cursor` back as `cursor` for the next."""
+
+    items: list[CustomerRead]
+    next_cursor: str | None
+
+
+class Identification(BaseModel):
+    """Who an identity belongs to: nobody, one customer, or several candidates (no guess)."""
+
+    match: Literal["none", "one", "many"]
+    customer: CustomerRead | None = None
+    candidates: list[CustomerRead] = Field(default_factory=list)
+
+
+class MergeRequest(BaseModel):
+    """The customer to fold into the one in the path."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    merge_customer_id: uuid.UUID
+
+
+class CallLogRead(BaseModel):
+    """One stored provider event of a call."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    leg_id: str | None
+    sequence: int | None
+    occurred_at: dt.datetime
+    facts: dict[str, Any]
+
+
+class CallRead(BaseModel):
+    """A call with its state, outcome and what its events said."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    call_id: uuid.UUID = Field(validation_alias=AliasChoices("call_id", "id"))
+    customer_id: uuid.UUID
+    provider: str
+    provider_call_id: str = Field(validation_alias=AliasChoices("provider_call_id", "call_key"))
+    direction: str | None
+    from_number: str | None
+    to_number: str | None
+    state: CallStatus
+    outcome: str | None
+    started_at: dt.datetime
+    ringing_at: dt.datetime | None
+    queued_at: dt.datetime | None
+    connected_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    duration_seconds: int | None
+    queue: str | None
+    agent: str | None
+    wrap_up_code: str | None
+    disposition: str | None
+    notes: str | None
+    recording_url: str | None
+    ivr_path: list[str]
+    legs: list[str]
+
+
+class CallDetail(CallRead):
+    """A call and its event log, oldest first."""
+
+    events: list[CallLogRead]
+
+
+class CallWrapUp(BaseModel):
+    """What the agent records after the call."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    wrap_up_code: str | None = Field(default=None, max_length=100)
+    disposition: str | None = Field(default=None, max_length=100)
+    notes: str | None = Field(default=None, max_length=5000)
+
+
+Channel = Literal["email", "chat", "web_form", "sms"]
+
+
+class ContactCreate(BaseModel):
+    """A non-voice contact; the customer is found by id, e-mail or phone (else a prospect)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel
+    external_id: str = Field(min_length=1, max_length=200, description="Id in the source system.")
+    direction: Literal["inbound", "outbound"] = "inbound"
+    customer_id: uuid.UUID | None = None
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=64)
+    subject: str | None = Field(default=None, max_length=500)
+    body: str | None = Field(default=None, max_length=20000)
+    agent: str | None = Field(default=None, max_length=200)
+    queue: str | None = Field(default=None, max_length=200)
+    disposition: str | None = Field(default=None, max_length=100)
+    wrap_up_code: str | None = Field(default=None, max_length=100)
+    notes: str | None = Field(default=None, max_length=5000)
+    occurred_at: AwareDatetime
+
+
+class ContactRead(BaseModel):
+    """A stored non-voice contact."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    contact_id: uuid.UUID = Field(validation_alias=AliasChoices("contact_id", "id"))
+    customer_id: uuid.UUID
+    channel: Channel
+    external_id: str
+    direction: str
+    subject: str | None
+    body: str | None
+    agent: str | None
+    queue: str | None
+    disposition: str | None
+    wrap_up_code: str | None
+    notes: str | None
+    occurred_at: dt.datetime
+
+
+class ContactRecorded(ContactRead):
+    """Answer to a posted contact; `duplicate` when that external id was stored before."""
+
+    duplicate: bool
+
+
+class Interaction(BaseModel):
+    """One entry of a customer's history: a call or a non-voice contact."""
+
+    channel: str
+    interaction_id: uuid.UUID
+    occurred_at: dt.datetime
+    call: CallDetail | None = None
+    contact: ContactRead | None = None
+
+
+class InteractionPage(BaseModel):
+    """A page of a customer's history, newest first."""
+
+    items: list[Interaction]
+    next_cursor: str | None
+
+
+class WebhookAccepted(BaseModel):
+    """Answer to a provider webhook."""
+
+    duplicate: bool
+    ignored: bool = False
+    call_id: uuid.UUID | None = None

@@ -1,56 +1,45 @@
-"""Contact service operations: identify callers and record call events exactly once."""
+"""Contact service operations: generic call events, non-voice contacts, interaction history."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
-import phonenumbers
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contact import repository
-from services.contact.errors import CallEventNotFoundError, InvalidPhoneNumberError
-from services.contact.models import CallEvent, Customer, CustomerIdentity
-from services.contact.schemas import CallEventCreate
-from shared.contracts.contact import CallEventRecordedV1
+from services.contact import calls, customers, repository
+from services.contact.callmodel import NormalizedEvent
+from services.contact.errors import CallEventNotFoundError, ContactWithoutCustomerError
+from services.contact.identity import normalize_email, normalize_phone
+from services.contact.models import Call, CallEvent, Contact, Customer
+from services.contact.schemas import CallEventCreate, ContactCreate
+from shared.contracts.contact import CallEventRecordedV1, ContactRecordedV1
 from shared.outbox import stage_event
 
 SOURCE = "rapport/contact"
 
 
-def normalize_phone(raw: str, *, region: str, field: str) -> str:
-    """E.164 form of a number written any way; national forms are read in `region`."""
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidPhoneNumberError(field, raw) from exc
-    if not phonenumbers.is_possible_number(number):
-        raise InvalidPhoneNumberError(field, raw)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-async def identify_caller(session: AsyncSession, *, phone: str) -> Customer:
+async def identify_caller(session: AsyncSession, *, phone: str, via: str = "api") -> Customer:
     """The customer who owns `phone` (E.164); an unknown number becomes a new prospect."""
-    identity = await repository.find_identity(session, kind="phone", value=phone)
-    if identity is not None:
-        customer = await session.get(Customer, identity.customer_id)
-        assert customer is not None
-        return customer
-    try:
-        async with session.begin_nested():
-            customer = Customer(id=uuid.uuid4(), state="prospect")
-            session.add(customer)
-            await session.flush()
-            session.add(CustomerIdentity(customer_id=customer.id, kind="phone", value=phone))
-            await session.flush()
-    except IntegrityError:
-        # Another request created the same identity first; use theirs.
-        identity = await repository.find_identity(session, kind="phone", value=phone)
-        assert identity is not None
-        found = await session.get(Customer, identity.customer_id)
-        assert found is not None
-        return found
-    return customer
+    return await customers.find_or_create_prospect(
+        session, customers.IdentityKey("phone", phone), via=via
+    )
+
+
+def _as_call_event(data: CallEventCreate, from_number: str, to_number: str) -> NormalizedEvent:
+    return NormalizedEvent(
+        provider=data.provider,
+        call_key=data.call_id,
+        dedup_key=f"seq:{data.sequence_number}",
+        kind=f"status:{data.status}",
+        occurred_at=data.timestamp,
+        state=data.status,
+        sequence=data.sequence_number,
+        customer_phone=from_number,
+        facts={"from": from_number, "to": to_number},
+    )
 
 
 async def record_call_event(
@@ -59,7 +48,7 @@ async def record_call_event(
     """Store a call event once per `(provider, call_id, sequence_number)`.
 
     Returns the stored event and whether it was a duplicate. A new event stages
-    `contact.call_event_recorded` in the same transaction.
+    `contact.call_event_recorded` in the same transaction and feeds the call model.
     """
     existing = await repository.find_call_event(
         session,
@@ -71,7 +60,7 @@ async def record_call_event(
         return existing, True
     from_number = normalize_phone(data.from_, region=default_region, field="from")
     to_number = normalize_phone(data.to, region=default_region, field="to")
-    customer = await identify_caller(session, phone=from_number)
+    customer = await identify_caller(session, phone=from_number, via=data.provider)
     first_of_call = not await repository.call_has_events(
         session, provider=data.provider, call_id=data.call_id
     )
@@ -113,6 +102,14 @@ async def record_call_event(
         ),
         source=SOURCE,
     )
+    await calls.ingest(
+        session,
+        _as_call_event(data, from_number, to_number),
+        region=default_region,
+        # This internal API has always published exactly one event per stored call event.
+        publish_recorded=False,
+        publish_lifecycle=False,
+    )
     return call_event, False
 
 
@@ -122,3 +119,94 @@ async def get_call_event(session: AsyncSession, call_event_id: uuid.UUID) -> Cal
     if call_event is None:
         raise CallEventNotFoundError(call_event_id)
     return call_event
+
+
+async def _contact_customer(session: AsyncSession, data: ContactCreate, region: str) -> Customer:
+    if data.customer_id is not None:
+        return await customers.get(session, data.customer_id)
+    if data.email:
+        key = customers.IdentityKey("email", normalize_email(data.email))
+    elif data.phone:
+        key = customers.IdentityKey(
+            "phone", normalize_phone(data.phone, region=region, field="phone")
+        )
+    else:
+        raise ContactWithoutCustomerError()
+    return await customers.find_or_create_prospect(session, key, via=data.channel)
+
+
+async def record_contact(
+    session: AsyncSession, data: ContactCreate, *, region: str
+) -> tuple[Contact, bool]:
+    """Store a non-voice contact once per `(channel, external_id)`."""
+    found = await _find_contact(session, data.channel, data.external_id)
+    if found is not None:
+        return found, True
+    customer = await _contact_customer(session, data, region)
+    contact = Contact(
+        id=uuid.uuid4(),
+        customer_id=customer.id,
+        **data.model_dump(exclude={"customer_id", "email", "phone"}),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(contact)
+            await session.flush()
+    except IntegrityError:
+        raced = await _find_contact(session, data.channel, data.external_id)
+        if raced is None:
+            raise
+        return raced, True
+    await stage_event(
+        session,
+        ContactRecordedV1(
+            contact_id=contact.id,
+            customer_id=customer.id,
+            channel=data.channel,
+            direction=data.direction,
+            occurred_at=data.occurred_at,
+        ),
+        source=SOURCE,
+    )
+    return contact, False
+
+
+async def _find_contact(session: AsyncSession, channel: str, external_id: str) -> Contact | None:
+    result = await session.scalars(
+        select(Contact).where(Contact.channel == channel, Contact.external_id == external_id)
+    )
+    return result.first()
+
+
+async def history(
+    session: AsyncSession, customer_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> tuple[list[Call | Contact], str | None]:
+    """A customer's calls and contacts, newest first, one page at a time."""
+    await customers.get(session, customer_id)
+    after = customers.decode_cursor(cursor) if cursor else None
+    call_query = select(Call).where(Call.customer_id == customer_id)
+    contact_query = select(Contact).where(Contact.customer_id == customer_id)
+    if after is not None:
+        at, row_id = after
+        call_query = call_query.where(
+            or_(Call.started_at < at, and_(Call.started_at == at, Call.id < row_id))
+        )
+        contact_query = contact_query.where(
+            or_(Contact.occurred_at < at, and_(Contact.occurred_at == at, Contact.id < row_id))
+        )
+    found_calls = await session.scalars(
+        call_query.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit + 1)
+    )
+    found_contacts = await session.scalars(
+        contact_query.order_by(Contact.occurred_at.desc(), Contact.id.desc()).limit(limit + 1)
+    )
+    merged: list[Call | Contact] = [*found_calls.all(), *found_contacts.all()]
+    merged.sort(key=lambda item: (_when(item), item.id), reverse=True)
+    page = merged[:limit]
+    more = len(merged) > limit
+    next_cursor = customers.encode_cursor(_when(page[-1]), page[-1].id) if more and page else None
+    return page, next_cursor
+
+
+def _when(item: Call | Contact) -> dt.datetime:
+    return item.started_at if isinstance(item, Call) else item.occurred_at

@@ -1,7 +1,9 @@
 """Contact service settings (env prefix `CONTACT_`)."""
 
-from pydantic import Field
-from pydantic_settings import SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from shared.settings import ServiceSettings
 
@@ -18,3 +20,53 @@ class ContactSettings(ServiceSettings):
         max_length=2,
         description="ISO 3166 region used to read phone numbers written without a country code.",
     )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL providers call (the gateway's public address); signatures cover it.",
+    )
+    twilio_auth_tokens: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated Twilio auth tokens (current first, then the rotating one).",
+    )
+    twilio_max_event_age_seconds: int = Field(
+        default=3600,
+        ge=1,
+        description="Status callbacks whose signed Timestamp is older than this are refused.",
+    )
+    twilio_default_queue: str = Field(
+        default="support", min_length=1, description="Queue a caller is put into by default."
+    )
+    twilio_priority_queue: str = Field(
+        default="priority", min_length=1, description="Queue for callers of the priority tiers."
+    )
+    priority_tiers: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["gold"],
+        description="Comma-separated value tiers whose callers go to the priority queue.",
+    )
+    connect_api_key_header: str = Field(
+        default="x-connect-api-key",
+        min_length=1,
+        description="Header of the Amazon Connect API destination's API-key connection.",
+    )
+    connect_api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated API keys accepted from Amazon Connect (EventBridge).",
+    )
+    connect_max_event_age_seconds: int = Field(
+        default=90000,
+        ge=60,
+        description="Amazon Connect events whose envelope time is older than this are refused.",
+    )
+    webhook_secrets: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated Standard Webhooks secrets (`whsec_...`) of PBX adapters.",
+    )
+
+    @field_validator(
+        "twilio_auth_tokens", "priority_tiers", "connect_api_keys", "webhook_secrets", mode="before"
+    )
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return value

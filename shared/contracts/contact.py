@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 from pydantic import Field
 
 from shared.contracts.registry import registry
-from shared.contracts.topics import CONTACT_CALLS
+from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS
 from shared.events import Event
 
 
@@ -30,3 +31,116 @@ class CallEventRecordedV1(Event):
     first_event_of_call: bool = Field(
         description="True for the first stored event of the call: one contact, however many events."
     )
+
+
+CallDirection = Literal["inbound", "outbound", "internal"]
+CallOutcome = Literal[
+    "answered", "abandoned", "missed", "voicemail", "busy", "no_answer", "failed", "canceled"
+]
+
+
+@registry.register
+class CustomerCreatedV1(Event):
+    """Sent when the contact service creates a customer (an unknown caller becomes a prospect)."""
+
+    type = "contact.customer_created"
+    version = 1
+    topic = CONTACT_CUSTOMERS
+
+    customer_id: uuid.UUID
+    state: Literal["non_customer", "prospect", "current", "lost"]
+    kind: Literal["consumer", "intermediary", "public_interest"]
+    party: Literal["individual", "organisation"]
+    created_via: str = Field(description="What created it: `api`, or the provider of a call.")
+    created_at: dt.datetime
+
+
+@registry.register
+class CustomersMergedV1(Event):
+    """Sent when one customer record is merged into another; the merged id stops being used."""
+
+    type = "contact.customers_merged"
+    version = 1
+    topic = CONTACT_CUSTOMERS
+
+    customer_id: uuid.UUID = Field(description="The customer that remains.")
+    merged_customer_id: uuid.UUID = Field(description="The customer folded into it.")
+    identities_moved: int = Field(ge=0)
+    interactions_moved: int = Field(ge=0)
+    merged_at: dt.datetime
+
+
+class _CallEvent(Event):
+    customer_id: uuid.UUID
+    call_id: uuid.UUID = Field(description="The contact service's id of the call.")
+    provider: str
+    provider_call_id: str = Field(description="The provider's root call id (legs grouped).")
+
+
+@registry.register
+class CallStartedV1(_CallEvent):
+    """Sent once per call, when its first event is stored."""
+
+    type = "contact.call_started"
+    version = 1
+    topic = CONTACT_CALLS
+
+    direction: CallDirection | None = None
+    started_at: dt.datetime
+
+
+@registry.register
+class CallConnectedV1(_CallEvent):
+    """Sent once per call, when it is first known to be connected to an agent or callee."""
+
+    type = "contact.call_connected"
+    version = 1
+    topic = CONTACT_CALLS
+
+    queue: str | None = None
+    agent: str | None = None
+    connected_at: dt.datetime
+
+
+@registry.register
+class CallEndedV1(_CallEvent):
+    """Sent once per call, when it reaches its end state, with its outcome."""
+
+    type = "contact.call_ended"
+    version = 1
+    topic = CONTACT_CALLS
+
+    outcome: CallOutcome | None
+    direction: CallDirection | None = None
+    queue: str | None = None
+    agent: str | None = None
+    duration_seconds: int | None = Field(default=None, ge=0)
+    ended_at: dt.datetime
+
+
+@registry.register
+class CallAbandonedV1(_CallEvent):
+    """Sent once per call whose caller hung up while queued, before any agent answered."""
+
+    type = "contact.call_abandoned"
+    version = 1
+    topic = CONTACT_CALLS
+
+    queue: str | None = None
+    queued_at: dt.datetime | None = None
+    abandoned_at: dt.datetime
+
+
+@registry.register
+class ContactRecordedV1(Event):
+    """Sent when a non-voice contact (e-mail, chat, web form, SMS) is recorded."""
+
+    type = "contact.contact_recorded"
+    version = 1
+    topic = CONTACT_CALLS
+
+    contact_id: uuid.UUID
+    customer_id: uuid.UUID
+    channel: Literal["email", "chat", "web_form", "sms"]
+    direction: Literal["inbound", "outbound"]
+    occurred_at: dt.datetime

@@ -1,0 +1,1 @@
+"""Provider formats: each module verifies a provider's requests and normalises its events."""
