@@ -1,6 +1,6 @@
 """Scoring service errors."""
 
-from shared.errors import NotFoundError
+from shared.errors import ConflictError, NotFoundError, PayloadTooLargeError
 
 
 class CustomerNotScoredError(NotFoundError):
@@ -8,3 +8,28 @@ class CustomerNotScoredError(NotFoundError):
 
     def __init__(self, customer_id: object) -> None:
         super().__init__(f"No events have been seen for customer {customer_id}.")
+
+
+class ModelNotFittedError(NotFoundError):
+    code = "model-not-fitted"
+
+    def __init__(self) -> None:
+        super().__init__("No model has been fitted yet; POST /v1/model/refit.")
+
+
+class NotEnoughDataError(ConflictError):
+    code = "not-enough-data"
+
+
+class TooManyTransactionsError(PayloadTooLargeError):
+    code = "too-many-transactions"
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"{count} transactions in one request; at most {limit} are accepted.")
+
+
+class TransactionConflictError(ConflictError):
+    code = "transaction-conflict"
+
+    def __init__(self) -> None:
+        super().__init__("A transaction in the request was recorded concurrently; retry it.")

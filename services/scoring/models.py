@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Integer, String
+from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import UTCDateTime, make_metadata, utcnow
+from shared.db import BigIntPK, UTCDateTime, make_metadata, utcnow
+
+Money = Numeric(18, 2)
 
 
 class Base(DeclarativeBase):
@@ -17,7 +21,11 @@ class Base(DeclarativeBase):
 
 
 class CustomerStats(Base):
-    """Running statistics of one customer, updated in O(1) per event."""
+    """Running statistics of one customer, updated in O(1) per event.
+
+    Purchases are counted per calendar day (UTC), as the BG/NBD fit counts them: x is the
+    number of distinct purchase days after the first, t_x the first-to-last-day span.
+    """
 
     __tablename__ = "customer_stats"
 
@@ -26,4 +34,111 @@ class CustomerStats(Base):
     call_event_count: Mapped[int] = mapped_column(Integer, default=0)
     first_contact_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_contact_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    contacts_by_channel: Mapped[dict[str, int] | None] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # Purchases (orders and refunds).
+    order_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    refund_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    gross_spend: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    purchase_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_purchase_day: Mapped[dt.date | None] = mapped_column(Date)
+    last_purchase_day: Mapped[dt.date | None] = mapped_column(Date)
+    first_purchase_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_purchase_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    first_day_spend: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+
+    # Complaints and satisfaction.
+    complaints_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    complaints_open: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    complaints_escalated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    complaints_by_root_cause: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    last_complaint_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_csat: Mapped[int | None] = mapped_column(Integer)
+    last_nps: Mapped[int | None] = mapped_column(Integer)
+    last_surveyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    # The scores last published, so the next change can be compared with them.
+    tier: Mapped[str | None] = mapped_column(String(16))
+    clv: Mapped[float | None] = mapped_column(Float)
+    churn_risk: Mapped[float | None] = mapped_column(Float)
+    rfm_segment: Mapped[str | None] = mapped_column(String(40))
+    lifecycle_stage: Mapped[str | None] = mapped_column(String(16))
+    scored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def net_spend(self) -> Decimal:
+        """Orders minus refunds."""
+        return self.gross_spend - self.refunded
+
+
+class PurchaseDay(Base):
+    """One day on which a customer bought, with that day's net spend (out-of-order safe)."""
+
+    __tablename__ = "purchase_day"
+
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    spend: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+
+
+class RecordedTransaction(Base):
+    """A transaction applied once, by its id, from the API or the event stream."""
+
+    __tablename__ = "recorded_transaction"
+
+    transaction_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    refers_to: Mapped[str | None] = mapped_column(String(128))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ComplaintState(Base):
+    """Whether a customer's complaint is open, so repeated closes and reopens count right."""
+
+    __tablename__ = "complaint_state"
+
+    complaint_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    root_cause: Mapped[str | None] = mapped_column(String(16))
+
+
+class ModelFit(Base):
+    """One batch fit of the population models and the thresholds derived from it."""
+
+    __tablename__ = "model_fit"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    fitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    trigger: Mapped[str] = mapped_column(String(16))
+    customers: Mapped[int] = mapped_column(Integer)
+    repeat_buyers: Mapped[int] = mapped_column(Integer)
+    bgnbd: Mapped[dict[str, Any]] = mapped_column(JSON)
+    gamma_gamma: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    thresholds: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rfm_edges: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fit_seconds: Mapped[float] = mapped_column(Float)
+
+
+class ScoreHistory(Base):
+    """A customer's scores each time they changed enough to be published."""
+
+    __tablename__ = "score_history"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    scored_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    tier: Mapped[str | None] = mapped_column(String(16))
+    clv: Mapped[float | None] = mapped_column(Float)
+    churn_risk: Mapped[float] = mapped_column(Float)
+    rfm_segment: Mapped[str | None] = mapped_column(String(40))
+    lifecycle_stage: Mapped[str | None] = mapped_column(String(16))
+    cause: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_score_history_customer_id_id", "customer_id", "id"),)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+Tier = Literal["gold", "silver", "bronze", "iron"]
+Stage = Literal["exploration", "formation", "stability", "decline"]
 
 
 class ContactActivity(BaseModel):
@@ -15,6 +20,94 @@ class ContactActivity(BaseModel):
     call_events: int = Field(description="Call-progress events seen, all calls together.")
     first_contact_at: dt.datetime | None
     last_contact_at: dt.datetime | None
+    by_channel: dict[str, int] = Field(default_factory=dict)
+
+
+class PurchaseActivity(BaseModel):
+    """Purchase statistics and the BG/NBD inputs derived from them (weeks)."""
+
+    orders: int
+    refunds: int
+    gross_spend: Decimal
+    refunded: Decimal
+    net_spend: Decimal
+    purchase_days: int = Field(description="Distinct UTC days with an order.")
+    first_purchase_at: dt.datetime | None
+    last_purchase_at: dt.datetime | None
+    x: int = Field(description="Repeat purchase days (purchase days after the first).")
+    t_x_weeks: float = Field(description="Weeks from the first to the last purchase day.")
+    T_weeks: float = Field(description="Weeks from the first purchase day to today.")
+    recency_days: int | None = Field(description="Days since the last purchase day.")
+    mean_repeat_spend: float = Field(description="Mean net spend per repeat purchase day.")
+
+
+class ComplaintActivity(BaseModel):
+    """Complaints and satisfaction answers of the customer."""
+
+    total: int
+    open: int
+    escalations: int
+    by_root_cause: dict[str, int]
+    last_complaint_at: dt.datetime | None
+    last_csat: int | None
+    last_nps: int | None
+
+
+class ReasonRead(BaseModel):
+    """One thing that drove a score."""
+
+    code: str
+    detail: str
+    contribution: float
+
+
+class ValueRead(BaseModel):
+    """Model-based value: CLV, the pyramid tier, and what they come from."""
+
+    clv: float = Field(description="Discounted expected spend over the horizon (monthly DCF).")
+    clv_textbook: float = Field(description="Σ R_i/(1+r)^i with R_i the expected spend of year i.")
+    horizon_months: int
+    expected_purchases: float = Field(description="Expected repeat purchases over churn horizon.")
+    p_alive: float
+    expected_spend_per_purchase: float
+    tier: Tier
+    tier_thresholds: dict[str, float]
+    reasons: list[ReasonRead]
+
+
+class RfmRead(BaseModel):
+    """RFM scores 1-5 against the population at the last refit, and the named segment."""
+
+    recency: int
+    frequency: int
+    monetary: int
+    score: str = Field(description="The three digits, R then F then M.")
+    segment: str
+    edges: dict[str, list[float]]
+
+
+class ChurnRead(BaseModel):
+    """Risk 0-1 of no purchase over the horizon, with the signals that drove it."""
+
+    risk: float
+    horizon_weeks: float
+    threshold: float
+    p_no_purchase: float | None
+    reasons: list[ReasonRead]
+
+
+class LifecycleRead(BaseModel):
+    """Relationship stage and the rule that chose it."""
+
+    stage: Stage
+    rule: str
+
+
+class ModelRef(BaseModel):
+    """Which fit the scores come from."""
+
+    fit_id: int
+    fitted_at: dt.datetime
 
 
 class CustomerScoreRead(BaseModel):
@@ -22,4 +115,126 @@ class CustomerScoreRead(BaseModel):
 
     customer_id: uuid.UUID
     contacts: ContactActivity
+    purchases: PurchaseActivity
+    complaints: ComplaintActivity
+    model: ModelRef | None
+    value: ValueRead | None
+    rfm: RfmRead | None
+    churn: ChurnRead
+    lifecycle: LifecycleRead
+    computed_at: dt.datetime
+
+
+class TransactionCreate(BaseModel):
+    """An order or a refund; stored once per `transaction_id`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    transaction_id: str = Field(min_length=1, max_length=128)
+    customer_id: uuid.UUID
+    kind: Literal["order", "refund"] = "order"
+    amount: Decimal = Field(ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    occurred_at: AwareDatetime
+    refers_to: str | None = Field(default=None, max_length=128)
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_in_the_future(cls, value: dt.datetime) -> dt.datetime:
+        # A day of slack for clock skew; later than that is a data error.
+        if value > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
+            raise ValueError("occurred_at is in the future")
+        return value
+
+
+class TransactionBatch(BaseModel):
+    """Several transactions in one request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    transactions: list[TransactionCreate] = Field(min_length=1)
+
+
+class TransactionsRecorded(BaseModel):
+    """What a POST of transactions changed."""
+
+    accepted: int
+    duplicates: int
+    customers: int
+    events_published: int
+
+
+class HistoryEntry(BaseModel):
+    """Scores as published at one time."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    scored_at: dt.datetime
+    tier: Tier | None
+    clv: float | None
+    churn_risk: float
+    rfm_segment: str | None
+    lifecycle_stage: Stage | None
+    cause: str
+
+
+class ScoreHistoryRead(BaseModel):
+    """Published scores of a customer, newest first."""
+
+    customer_id: uuid.UUID
+    entries: list[HistoryEntry]
+
+
+class ModelRead(BaseModel):
+    """The latest fit: parameters, fit quality, fit time and derived thresholds."""
+
+    fit_id: int
+    fitted_at: dt.datetime
+    trigger: str
+    customers: int
+    repeat_buyers: int
+    time_unit: str = "weeks"
+    bgnbd: dict[str, float | int | bool | str]
+    gamma_gamma: dict[str, float | int | bool | str] | None
+    tier_thresholds: dict[str, float]
+    rfm_edges: dict[str, list[float]]
+    fit_seconds: float
+
+
+class DistributionRead(BaseModel):
+    """How customers spread over tiers, RFM segments and lifecycle stages, at read time."""
+
+    customers: int
+    buyers: int
+    tiers: dict[str, int]
+    segments: dict[str, int]
+    lifecycle_stages: dict[str, int]
+    fit_id: int | None
+    computed_at: dt.datetime
+
+
+class EquityRead(BaseModel):
+    """Customer equity: the sum of every customer's CLV."""
+
+    customers: int
+    equity: float
+    equity_textbook: float
+    average_clv: float
+    by_tier: dict[str, float]
+    horizon_months: int
+    fit_id: int
+    computed_at: dt.datetime
+
+
+class ChurnRateRead(BaseModel):
+    """Population churn over the horizon and the average lifetime it implies."""
+
+    buyers: int
+    horizon_weeks: float
+    churn_rate: float = Field(description="Mean probability of no purchase over the horizon.")
+    average_lifetime_weeks: float | None = Field(description="horizon / churn rate.")
+    at_risk: int = Field(description="Customers with churn risk at or above the threshold.")
+    threshold: float
+    expected_inactive: float = Field(description="Sum of (1 - P(alive)) over buyers.")
+    fit_id: int
     computed_at: dt.datetime

@@ -1,0 +1,210 @@
+"""Scoring: BG/NBD refit time on 1,000,000 synthetic customers (ours vs lifetimes, same data,
+same run) and events/s of one scoring consumer over a real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import tempfile
+import time
+import uuid
+import warnings
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from services.scoring import btyd
+
+CUSTOMERS = 1_000_000
+TRUE = btyd.BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
+CONSUMER_EVENTS = 3000
+
+
+def simulate(
+    n: int, params: btyd.BetaGeoParams, *, seed: int = 42
+) -> dict[str, np.ndarray[Any, Any]]:
+    """Event-level BG/NBD histories at day resolution (x, t_x, T in weeks)."""
+    rng = np.random.default_rng(seed)
+    rate = rng.gamma(params.r, 1 / params.alpha, n)  # purchases per week
+    dropout = rng.beta(params.a, params.b, n)
+    age = rng.integers(7, 365, n) / 7.0
+    x = np.zeros(n)
+    t_x = np.zeros(n)
+    clock = np.zeros(n)
+    active = np.ones(n, dtype=bool)
+    while active.any():
+        idx = np.flatnonzero(active)
+        clock[idx] += rng.exponential(1 / np.maximum(rate[idx], 1e-12))
+        bought = clock[idx] < age[idx]
+        buyers = idx[bought]
+        x[buyers] += 1
+        t_x[buyers] = np.floor(clock[buyers] * 7) / 7  # purchases counted per day
+        died = rng.random(buyers.size) < dropout[buyers]
+        active[idx[~bought]] = False
+        active[buyers[died]] = False
+    return {"x": x, "t_x": t_x, "T": age}
+
+
+def _time(fn: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - started, out
+
+
+def refit_benchmark(n: int = CUSTOMERS) -> dict[str, Any]:
+    """Fit the same synthetic population with our fitter and with lifetimes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from lifetimes import BetaGeoFitter
+
+    data = simulate(n, TRUE)
+    ours_s, ours = _time(lambda: btyd.fit_bgnbd(data["x"], data["t_x"], data["T"]))
+    theirs_s, theirs = _time(lambda: BetaGeoFitter().fit(data["x"], data["t_x"], data["T"]))
+    (xu, tu, tt), w = btyd.compress(data["x"], data["t_x"], data["T"])
+    theirs_w_s, _ = _time(lambda: BetaGeoFitter().fit(xu, tu, tt, weights=w))
+    p = ours.params
+    lp = theirs.params_
+    return {
+        "customers": n,
+        "distinct_histories": ours.distinct_rows,
+        "ours_seconds": round(ours_s, 3),
+        "lifetimes_seconds": round(theirs_s, 3),
+        "lifetimes_with_weights_seconds": round(theirs_w_s, 3),
+        "speedup_vs_lifetimes": round(theirs_s / ours_s, 1),
+        "ours_params": {k: round(v, 4) for k, v in vars(p).items()},
+        "lifetimes_params": {k: round(float(lp[k]), 4) for k in ("r", "alpha", "a", "b")},
+        "true_params": vars(TRUE),
+        "max_param_rel_diff": float(
+            max(abs(getattr(p, k) / float(lp[k]) - 1) for k in ("r", "alpha", "a", "b"))
+        ),
+    }
+
+
+async def _consumer_benchmark(events: int) -> dict[str, Any]:
+    from asgi_lifespan import LifespanManager
+
+    from services.scoring.main import create_app
+    from services.scoring.settings import ScoringSettings
+    from shared.contracts.commerce import TransactionRecordedV1
+    from shared.contracts.topics import COMMERCE_TRANSACTIONS
+    from shared.events import to_envelope
+    from shared.kafka import ensure_topics, make_producer
+    from shared.migrations import upgrade_async
+    from tools.stack import Broker, free_port
+
+    broker = Broker(free_port()).start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite+aiosqlite:///{Path(tmp) / 'scoring.db'}"
+            await upgrade_async(Path("services/scoring/migrations"), url)
+            prefix = f"bench{uuid.uuid4().hex[:6]}."
+            settings = ScoringSettings(
+                database_url=url,
+                migrate_on_start=False,
+                kafka_bootstrap_servers=broker.bootstrap,
+                kafka_topic_prefix=prefix,
+                kafka_topic_partitions=1,
+                kafka_session_timeout_ms=2000,
+                refit_interval_seconds=0,
+                log_level="WARNING",
+            )
+            now = dt.datetime.now(dt.UTC)
+            rng = np.random.default_rng(1)
+            await _seed_and_fit(settings, now, rng)
+            customers = [uuid.uuid4() for _ in range(max(1, events // 10))]
+            values = [
+                to_envelope(
+                    TransactionRecordedV1(
+                        transaction_id=f"t{i}",
+                        customer_id=customers[i % len(customers)],
+                        amount=Decimal(f"{rng.uniform(5, 100):.2f}"),
+                        occurred_at=now - dt.timedelta(days=float(rng.uniform(0, 300))),
+                    ),
+                    source="bench",
+                ).to_bytes()
+                for i in range(events)
+            ]
+            topic = prefix + COMMERCE_TRANSACTIONS
+            await ensure_topics(broker.bootstrap, [topic], partitions=1)
+            producer = make_producer(broker.bootstrap, client_id="bench")
+            await producer.start()
+            try:
+                for value in values:
+                    await producer.send(topic, value, key=b"k")
+                await producer.flush()
+            finally:
+                await producer.stop()
+            app = create_app(settings)
+            async with LifespanManager(app, startup_timeout=60):
+                runner = next(r for r in app.state.consumers if "commerce" in r.group_id)
+                await _until(lambda: runner.processed > 0, 0.01)
+                started, first = time.perf_counter(), runner.processed
+                await _until(lambda: runner.processed >= events, 0.05)
+                elapsed = time.perf_counter() - started
+            return {
+                "events": events,
+                "backend": "sqlite",
+                "scored_with_fitted_model": True,
+                "seconds": round(elapsed, 2),
+                "events_per_second": round((events - first) / elapsed, 1),
+            }
+    finally:
+        broker.stop()
+
+
+async def _until(condition: Any, interval: float) -> None:
+    """Poll `condition()` until it is true."""
+    while True:
+        if condition():
+            return
+        await asyncio.sleep(interval)
+
+
+async def _seed_and_fit(settings: Any, now: dt.datetime, rng: np.random.Generator) -> None:
+    """2,000 customers with BG/NBD-like histories and a fitted model, so events are scored."""
+    from services.scoring import service
+    from services.scoring.ledger import Transaction
+    from shared.db import Database
+
+    data = simulate(2000, TRUE, seed=7)
+    items: list[Transaction] = []
+    for i in range(2000):
+        customer = uuid.uuid4()
+        first = now - dt.timedelta(weeks=float(data["T"][i]))
+        offsets = [0.0] + ([float(data["t_x"][i])] if data["x"][i] else [])
+        offsets += list(rng.uniform(0, float(data["t_x"][i]), max(0, int(data["x"][i]) - 1)))
+        for j, weeks in enumerate(offsets):
+            items.append(
+                Transaction(
+                    f"seed-{i}-{j}",
+                    customer,
+                    "order",
+                    Decimal(f"{rng.uniform(5, 100):.2f}"),
+                    "USD",
+                    first + dt.timedelta(weeks=weeks),
+                )
+            )
+    db = Database(settings.database_url)
+    try:
+        async with db.sessionmaker() as session:
+            await service.record_transactions(session, items, settings=settings, now=now)
+            await service.refit(session, settings=settings, now=now)
+            await session.commit()
+    finally:
+        await db.dispose()
+
+
+def run() -> dict[str, Any]:
+    """Refit on 1M synthetic customers vs lifetimes, and consumer throughput over a broker."""
+    return {
+        "refit_bgnbd": refit_benchmark(),
+        "consumer_commerce_events": asyncio.run(_consumer_benchmark(CONSUMER_EVENTS)),
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2))

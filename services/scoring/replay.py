@@ -1,0 +1,185 @@
+"""Rebuild scores from the event log: `python -m services.scoring.replay [--reset]`.
+
+Reads the scoring service's input topics from the beginning (no consumer group, so the live
+consumers' offsets are untouched) and applies every event through the same handlers as the
+live consumers. Each event is claimed under the consumer name `scoring.replay`, so running it
+twice changes nothing; `--reset` clears the per-customer state first and rebuilds it whole.
+Replayed changes are not published: the live service already published them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import delete
+
+from services.scoring import service
+from services.scoring.consumers import consumer_specs
+from services.scoring.models import (
+    ComplaintState,
+    CustomerStats,
+    PurchaseDay,
+    RecordedTransaction,
+    ScoreHistory,
+)
+from services.scoring.settings import ScoringSettings
+from shared.contracts import registry
+from shared.db import Database, ProcessedEvent
+from shared.events import CloudEvent, UndecodableEventError
+from shared.inbox import Handler, claim
+from shared.migrations import upgrade_async
+
+CONSUMER = "scoring.replay"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass
+class ReplayStats:
+    """What a replay did."""
+
+    records: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    undecodable: int = 0
+
+
+async def reset_state(db: Database) -> None:
+    """Forget every per-customer statistic and the replay's own processed-event rows."""
+    async with db.sessionmaker() as session:
+        for table in (
+            ScoreHistory,
+            PurchaseDay,
+            RecordedTransaction,
+            ComplaintState,
+            CustomerStats,
+        ):
+            await session.execute(delete(table))
+        await session.execute(delete(ProcessedEvent).where(ProcessedEvent.consumer == CONSUMER))
+        await session.commit()
+
+
+async def _end_offsets(consumer: AIOKafkaConsumer, topics: list[str]) -> dict[TopicPartition, int]:
+    existing = await consumer.topics()  # also refreshes the metadata
+    partitions: list[TopicPartition] = []
+    for topic in topics:
+        found = consumer.partitions_for_topic(topic) if topic in existing else None
+        partitions += [TopicPartition(topic, p) for p in sorted(found or ())]
+    if not partitions:
+        return {}
+    consumer.assign(partitions)
+    await consumer.seek_to_beginning(*partitions)
+    ends = await consumer.end_offsets(partitions)
+    starts = await consumer.beginning_offsets(partitions)
+    return {tp: end for tp, end in ends.items() if end > starts[tp]}
+
+
+async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    """True while some partition has records before its end offset left to read."""
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return True
+    return False
+
+
+async def _apply_batch(
+    db: Database,
+    records: list[ConsumerRecord[bytes, bytes]],
+    handlers: dict[str, Handler],
+    stats: ReplayStats,
+) -> None:
+    async with db.sessionmaker() as session:
+        with service.events_suppressed():
+            for record in records:
+                stats.records += 1
+                try:
+                    envelope = CloudEvent.from_bytes(record.value)
+                    event = registry.decode(envelope)
+                except UndecodableEventError:
+                    stats.undecodable += 1
+                    continue
+                handler = handlers.get(envelope.type)
+                if event is None or handler is None:
+                    stats.ignored += 1
+                    continue
+                if not await claim(session, consumer=CONSUMER, event_id=envelope.id):
+                    stats.duplicates += 1
+                    continue
+                await handler(session, event, envelope)
+                stats.applied += 1
+        await session.commit()
+
+
+async def replay(
+    settings: ScoringSettings, *, reset: bool, show_progress: bool = True
+) -> ReplayStats:
+    """Apply every event of the input topics, from the beginning, to the scoring database."""
+    db = Database(settings.database_url)
+    stats = ReplayStats()
+    handlers: dict[str, Handler] = {}
+    topics: list[str] = []
+    for spec in consumer_specs(settings):
+        handlers.update(spec.handlers)
+        topics += [settings.kafka_topic_prefix + t for t in spec.topics]
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        client_id=CONSUMER,
+    )
+    try:
+        if settings.migrate_on_start:
+            await upgrade_async(MIGRATIONS, settings.database_url)
+        if reset:
+            await reset_state(db)
+        await consumer.start()
+        ends = await _end_offsets(consumer, topics)
+        total = sum(ends.values())
+        with Progress(
+            TextColumn("[bold]replaying"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("events"),
+            TimeRemainingColumn(),
+            disable=not show_progress,
+        ) as progress:
+            task = progress.add_task("replay", total=total)
+            while await _behind(consumer, ends):
+                batches = await consumer.getmany(timeout_ms=1000, max_records=500)
+                records = [
+                    r
+                    for tp, part in batches.items()
+                    for r in part
+                    if tp in ends and r.offset < ends[tp]
+                ]
+                if records:
+                    await _apply_batch(db, records, handlers, stats)
+                    progress.advance(task, len(records))
+    finally:
+        await consumer.stop()
+        await db.dispose()
+    return stats
+
+
+cli = typer.Typer(add_completion=False, help=__doc__)
+
+
+@cli.command()
+def main(
+    reset: bool = typer.Option(False, help="Clear per-customer state first and rebuild it whole."),
+) -> None:
+    """Rebuild the scoring service's statistics and scores from the event log."""
+    stats = asyncio.run(replay(ScoringSettings(), reset=reset))
+    typer.echo(
+        f"{stats.records} records: {stats.applied} applied, {stats.duplicates} already applied, "
+        f"{stats.ignored} ignored, {stats.undecodable} undecodable"
+    )
+
+
+if __name__ == "__main__":
+    cli()
