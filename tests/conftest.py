@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import os
 import shutil
+import signal
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -25,7 +26,7 @@ from fastapi import FastAPI
 
 from shared.migrations import upgrade
 from tools.services import BY_NAME
-from tools.stack import Broker, Postgres, free_port, port_open
+from tools.stack import Broker, Postgres, free_port, port_open, stop_everything_started
 
 T = TypeVar("T")
 BACKENDS = ("sqlite", "postgresql")
@@ -183,6 +184,17 @@ async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A terminated test run still stops the broker and PostgreSQL it started."""
+
+    def on_term(signum: int, frame: object) -> None:
+        stop_everything_started()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    signal.signal(signal.SIGTERM, on_term)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -14,6 +14,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+_RUNNING: list[Broker | Postgres] = []
+
+
+def stop_everything_started() -> None:
+    """Stop every broker and PostgreSQL this process started and has not stopped yet."""
+    for part in reversed(list(_RUNNING)):
+        with contextlib.suppress(Exception):
+            part.stop()
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
@@ -102,10 +111,13 @@ class Broker:
             start_new_session=True,
         )
         wait_for_port(self.port, timeout=timeout, process=self.process)
+        _RUNNING.append(self)
         return self
 
     def stop(self) -> None:
         """Stop the broker (its data is gone: it keeps everything in memory)."""
+        if self in _RUNNING:
+            _RUNNING.remove(self)
         if self.process is not None:
             stop_process(self.process)
             self.process = None
@@ -194,6 +206,7 @@ class Postgres:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        _RUNNING.append(self)
         wait_for_port(self.port, timeout=timeout, process=self.process)
         self._wait_accepting(timeout)
         return self
@@ -219,6 +232,8 @@ class Postgres:
 
     def stop(self) -> None:
         """Stop the server and delete its directory."""
+        if self in _RUNNING:
+            _RUNNING.remove(self)
         if self.process is not None:
             stop_process(self.process, timeout=20)
             self.process = None
