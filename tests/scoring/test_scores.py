@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from lifetimes import datasets as lifetimes_datasets
 from sqlalchemy import select
 
 from services.scoring import repository, scores, service
@@ -32,8 +33,6 @@ from shared.events import Event, to_envelope
 from tests.kafka_helpers import eventually
 from tests.scoring.cdnow import CALIBRATION_END, sample_log
 from tests.scoring.conftest import NOW, population, running, tx
-
-with_lifetimes_summary = pytest.importorskip("lifetimes.datasets")
 
 
 async def _staged(db: Database, event_type: str) -> list[dict[str, Any]]:
@@ -82,7 +81,7 @@ async def test_the_cdnow_log_replayed_in_any_order_gives_the_summary_and_the_par
             )
             await session.commit()
 
-    summary = with_lifetimes_summary.load_cdnow_summary_data_with_monetary_value()
+    summary = lifetimes_datasets.load_cdnow_summary_data_with_monetary_value()
     async with db.sessionmaker() as session:
         rows = await repository.buyers(session)
         h = service._history_of(rows, CALIBRATION_END)
