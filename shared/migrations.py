@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, event, pool
 from sqlalchemy.engine import Connection
 
 from shared.db import create_engine, is_sqlite
@@ -33,6 +33,20 @@ async def upgrade_async(migrations_dir: Path, database_url: str) -> None:
     await asyncio.to_thread(upgrade, migrations_dir, database_url)
 
 
+def _foreign_keys_off(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite batch migrations rebuild a table by copy, drop and rename, which fails while other
+    # tables' foreign keys point at it; the keys are checked once the migration is done.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.close()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"The migration left rows with dangling foreign keys: {broken[:5]}")
+
+
 def run_env(context: Any, target_metadata: Sequence[MetaData], *, version_table: str) -> None:
     """The body of every service's `migrations/env.py`."""
     url: str = context.config.attributes["database_url"]
@@ -52,9 +66,13 @@ def run_env(context: Any, target_metadata: Sequence[MetaData], *, version_table:
         context.configure(connection=connection, **options)
         with context.begin_transaction():
             context.run_migrations()
+        if is_sqlite(url):
+            _check_foreign_keys(connection)
 
     async def run_async() -> None:
         engine = create_engine(url, poolclass=pool.NullPool)
+        if is_sqlite(url):
+            event.listen(engine.sync_engine, "connect", _foreign_keys_off)
         try:
             async with engine.connect() as connection:
                 await connection.run_sync(run)

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contact import customers
 from shared.app import ConsumerSpec
-from shared.contracts.scoring import ChurnRiskRaisedV1, TierChangedV1
+from shared.contracts.scoring import ChurnRiskRaisedV1, CustomerScoredV1, TierChangedV1
 from shared.contracts.topics import SCORING_SCORES
 from shared.events import CloudEvent
 
@@ -37,8 +37,25 @@ async def on_churn_risk_raised(
     )
 
 
+async def on_customer_scored(
+    session: AsyncSession, event: CustomerScoredV1, envelope: CloudEvent
+) -> None:
+    """Keep the customer's current tier and churn risk, also when the risk falls."""
+    await customers.record_scores(
+        session,
+        event.customer_id,
+        tier=event.tier,
+        churn_risk=event.churn_risk,
+        at=event.scored_at,
+    )
+
+
 SCORING_EVENTS = ConsumerSpec(
     name="scoring-events",
     topics=[SCORING_SCORES],
-    handlers={TierChangedV1.type: on_tier_changed, ChurnRiskRaisedV1.type: on_churn_risk_raised},
+    handlers={
+        CustomerScoredV1.type: on_customer_scored,
+        TierChangedV1.type: on_tier_changed,
+        ChurnRiskRaisedV1.type: on_churn_risk_raised,
+    },
 )

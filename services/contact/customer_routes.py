@@ -12,8 +12,11 @@ from services.contact import calls, customers, service
 from services.contact.identity import man_strategy
 from services.contact.models import Call, Contact, Customer
 from services.contact.schemas import (
+    CallAssignment,
     CallDetail,
+    CallIdentification,
     CallLogRead,
+    CallPage,
     CallRead,
     CallWrapUp,
     ContactRead,
@@ -172,6 +175,39 @@ async def update_customer(
     return await customer_read(session, customer)
 
 
+@router.delete(
+    "/v1/customers/{customer_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete (erase) a customer",
+    description=(
+        "Erases the customer: its identities are released (a later call from the same number "
+        "is an unknown caller again), its name, MAN qualification and scores are blanked, and "
+        "the numbers and addresses it was known by are masked in its calls and contacts, whose "
+        "message bodies are dropped. The calls and contacts themselves stay for reporting. "
+        "Publishes `contact.customer_deleted`. Afterwards the customer answers 404."
+    ),
+    responses=_NOT_FOUND,
+)
+async def delete_customer(customer_id: uuid.UUID, session: Session) -> Response:
+    await customers.erase(session, customer_id)
+    await calls.replace_candidate(session, customer_id, None)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/v1/customers/{customer_id}/identities/{identity_id}",
+    response_model=CustomerRead,
+    summary="Remove one identity from a customer (a number that changed hands, a typo)",
+    responses=_NOT_FOUND,
+)
+async def remove_identity(
+    customer_id: uuid.UUID, identity_id: uuid.UUID, session: Session
+) -> CustomerRead:
+    customer = await customers.remove_identity(session, customer_id, identity_id)
+    return await customer_read(session, customer)
+
+
 @router.post(
     "/v1/customers/{customer_id}/identities",
     response_model=CustomerRead,
@@ -198,6 +234,8 @@ async def merge_customers(
     customer_id: uuid.UUID, data: MergeRequest, session: Session
 ) -> CustomerRead:
     target = await customers.merge(session, customer_id, data.merge_customer_id)
+    # Held calls that had both as candidates may now have only one: theirs.
+    await calls.replace_candidate(session, data.merge_customer_id, target.id)
     return await customer_read(session, target)
 
 
@@ -241,6 +279,52 @@ async def customer_history(
     page, next_cursor = await service.history(session, customer_id, cursor=cursor, limit=limit)
     return InteractionPage(
         items=[await _interaction(session, item) for item in page], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/v1/calls",
+    response_model=CallPage,
+    summary="List calls newest first; `identification=held` is the queue of calls to identify",
+)
+async def list_calls(
+    session: Session,
+    identification: Annotated[
+        CallIdentification | None,
+        Query(description="Only calls identified this way; `held` waits for an agent."),
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> CallPage:
+    page, next_cursor = await calls.list_calls(
+        session, identification=identification, cursor=cursor, limit=limit
+    )
+    return CallPage(items=[CallRead.model_validate(c) for c in page], next_cursor=next_cursor)
+
+
+@router.put(
+    "/v1/calls/{call_id}/customer",
+    response_model=CallDetail,
+    summary="Say whose call it is (a held call from a shared number)",
+    description=(
+        "Sets the customer of a call held because several customers share the caller's "
+        "number; the call then publishes the events it held back (`contact.call_started`, "
+        "... and one `contact.call_event_recorded` per stored event). Any live customer may be "
+        "picked, not only a candidate. Repeating the same choice changes nothing; a call that "
+        "already belongs to another customer answers 409 (merge the customers if they are "
+        "the same person)."
+    ),
+    responses={
+        **_NOT_FOUND,
+        409: {
+            "description": "The call has another customer, or the customer was merged",
+            **_PROBLEM,
+        },
+    },
+)
+async def assign_call(call_id: uuid.UUID, data: CallAssignment, session: Session) -> CallDetail:
+    return await call_detail(
+        session, await calls.assign_customer(session, call_id, data.customer_id)
     )
 
 

@@ -12,15 +12,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contact.errors import (
+    CustomerMergedError,
     CustomerNotFoundError,
+    IdentityNotFoundError,
     IdentityTakenError,
     InvalidCursorError,
     SelfMergeError,
 )
-from services.contact.identity import name_key, normalize_email, normalize_phone
-from services.contact.models import Call, CallEvent, Contact, Customer, CustomerIdentity
+from services.contact.identity import mask, name_key, normalize_email, normalize_phone
+from services.contact.models import (
+    Call,
+    CallEvent,
+    CallLogEntry,
+    Contact,
+    Customer,
+    CustomerIdentity,
+)
 from services.contact.schemas import CustomerCreate, CustomerUpdate, IdentityCreate
-from shared.contracts.contact import CustomerCreatedV1, CustomersMergedV1
+from shared.contracts.contact import CustomerCreatedV1, CustomerDeletedV1, CustomersMergedV1
 from shared.db import utcnow
 from shared.outbox import stage_event
 
@@ -57,6 +66,7 @@ async def owners(session: AsyncSession, key: IdentityKey) -> list[Customer]:
             CustomerIdentity.kind == key.kind,
             CustomerIdentity.value == key.value,
             Customer.merged_into_id.is_(None),
+            Customer.deleted_at.is_(None),
         )
         .order_by(CustomerIdentity.ordinal)
     )
@@ -80,9 +90,17 @@ async def _stage_created(session: AsyncSession, customer: Customer, via: str) ->
 
 async def find_or_create_prospect(session: AsyncSession, key: IdentityKey, *, via: str) -> Customer:
     """The first owner of `key`; an unknown key becomes a new prospect, never a drop."""
+    return (await callers(session, key, via=via))[0]
+
+
+async def callers(session: AsyncSession, key: IdentityKey, *, via: str) -> list[Customer]:
+    """Every live owner of `key`, first owner first; an unknown key becomes a new prospect.
+
+    More than one customer means the identity is shared and the caller is not known yet.
+    """
     found = await owners(session, key)
     if found:
-        return found[0]
+        return found
     try:
         async with session.begin_nested():
             customer = Customer(id=uuid.uuid4(), state="prospect", created_at=utcnow())
@@ -97,16 +115,24 @@ async def find_or_create_prospect(session: AsyncSession, key: IdentityKey, *, vi
         found = await owners(session, key)
         if not found:
             raise
-        return found[0]
+        return found
     await _stage_created(session, customer, via)
-    return customer
+    return [customer]
 
 
 async def get(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
-    """A customer by id; raises `CustomerNotFoundError`."""
+    """A customer by id, merged ones too; raises `CustomerNotFoundError` (also once erased)."""
     customer = await session.get(Customer, customer_id)
-    if customer is None:
+    if customer is None or customer.deleted_at is not None:
         raise CustomerNotFoundError(customer_id)
+    return customer
+
+
+async def live(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
+    """A customer that is in use: not erased (404) and not merged away (409)."""
+    customer = await get(session, customer_id)
+    if customer.merged_into_id is not None:
+        raise CustomerMergedError(customer.id, customer.merged_into_id)
     return customer
 
 
@@ -241,7 +267,9 @@ async def search(
     limit: int,
 ) -> tuple[list[Customer], str | None]:
     """Live customers matching every filter, newest first, one page at a time."""
-    query: Select[Customer] = select(Customer).where(Customer.merged_into_id.is_(None))
+    query: Select[Customer] = select(Customer).where(
+        Customer.merged_into_id.is_(None), Customer.deleted_at.is_(None)
+    )
     for key in keys:
         holders = select(CustomerIdentity.customer_id).where(
             CustomerIdentity.kind == key.kind, CustomerIdentity.value == key.value
@@ -328,7 +356,7 @@ async def record_scores(
     if customer is not None and customer.merged_into_id is not None:
         # Scoring may still know the merged id; the scores belong to the surviving record.
         customer = await session.get(Customer, customer.merged_into_id)
-    if customer is None:
+    if customer is None or customer.deleted_at is not None:
         return
     if customer.scored_at is not None and customer.scored_at > at:
         return
@@ -352,3 +380,63 @@ async def count_identities(session: AsyncSession, customer_id: uuid.UUID) -> int
 def identity_from_request(data: IdentityCreate, *, region: str) -> IdentityKey:
     """The normalised identity of an add-identity request."""
     return key_for(data.kind, data.value, region=region, provider=data.provider)
+
+
+async def remove_identity(
+    session: AsyncSession, customer_id: uuid.UUID, identity_id: uuid.UUID
+) -> Customer:
+    """Take one identity away from a customer (a number that changed hands, a typo)."""
+    customer = await get(session, customer_id)
+    identity = await session.get(CustomerIdentity, identity_id)
+    if identity is None or identity.customer_id != customer.id:
+        raise IdentityNotFoundError(identity_id)
+    await session.delete(identity)
+    customer.updated_at = utcnow()
+    await session.flush()
+    return customer
+
+
+def _scrub(value: str | None, erased: set[str]) -> str | None:
+    return mask(value) if value is not None and value in erased else value
+
+
+async def erase(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
+    """Delete a customer: identities go, personal data is blanked, an event says so.
+
+    Its calls and contacts stay, for the counts and reports that include them, but the numbers
+    and addresses it was known by are masked in them and message bodies are dropped. A later
+    call from the same number is an unknown caller again.
+    """
+    customer = await get(session, customer_id)
+    held = await identities(session, customer.id)
+    erased = {i.value for i in held if i.kind in ("phone", "email")}
+    for identity in held:
+        await session.delete(identity)
+    customer.name = customer.name_key = None
+    customer.man_money = customer.man_authority = customer.man_need = None
+    customer.tier = customer.churn_risk = customer.scored_at = None
+    now = utcnow()
+    customer.deleted_at = customer.updated_at = now
+    for call in (await session.scalars(select(Call).where(Call.customer_id == customer.id))).all():
+        call.from_number = _scrub(call.from_number, erased)
+        call.to_number = _scrub(call.to_number, erased)
+        entries = await session.scalars(select(CallLogEntry).where(CallLogEntry.call_id == call.id))
+        for entry in entries.all():
+            facts = dict(entry.facts or {})
+            for name in ("from", "to"):
+                facts[name] = _scrub(facts.get(name), erased)
+            entry.facts = {k: v for k, v in facts.items() if v is not None}
+    raw = await session.scalars(select(CallEvent).where(CallEvent.customer_id == customer.id))
+    for event in raw.all():
+        event.from_number = _scrub(event.from_number, erased) or ""
+        event.to_number = _scrub(event.to_number, erased) or ""
+    await session.execute(
+        update(Contact)
+        .where(Contact.customer_id == customer.id)
+        .values(subject=None, body=None, notes=None)
+    )
+    await session.flush()
+    await stage_event(
+        session, CustomerDeletedV1(customer_id=customer.id, deleted_at=now), source=SOURCE
+    )
+    return customer

@@ -100,3 +100,31 @@ class ContactWithoutCustomerError(UnprocessableError):
 
     def __init__(self) -> None:
         super().__init__("A contact needs `customer_id`, `email` or `phone`.")
+
+
+class CallAlreadyIdentifiedError(ConflictError):
+    code = "call-already-identified"
+
+    def __init__(self, call_id: object, customer_id: object) -> None:
+        super().__init__(
+            f"Call {call_id} already belongs to customer {customer_id}; merge the two customers "
+            "if they are the same person.",
+            extra={"customer_id": str(customer_id)},
+        )
+
+
+class AmbiguousCustomerError(ConflictError):
+    code = "ambiguous-customer"
+
+    def __init__(self, kind: str, candidates: list[object]) -> None:
+        super().__init__(
+            f"Several customers share that {kind}; say which one with `customer_id`.",
+            extra={"candidates": [str(c) for c in candidates]},
+        )
+
+
+class IdentityNotFoundError(NotFoundError):
+    code = "identity-not-found"
+
+    def __init__(self, identity_id: object) -> None:
+        super().__init__(f"The customer has no identity {identity_id}.")

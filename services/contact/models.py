@@ -23,6 +23,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from shared.db import UTCDateTime, make_metadata, utcnow
 
 
+def fit(model: type[DeclarativeBase], name: str, value: Any) -> Any:
+    """`value` cut to the length of `model.name`'s column: descriptive provider text may be long."""
+    length = getattr(model.__table__.c[name].type, "length", None)
+    if isinstance(value, str) and length is not None and len(value) > length:
+        return value[:length]
+    return value
+
+
 class Base(DeclarativeBase):
     """Declarative base of the contact service's own database."""
 
@@ -49,6 +57,8 @@ class Customer(Base):
     churn_risk: Mapped[float | None] = mapped_column(Float, default=None)
     scored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    # Set when the customer is erased: identities gone, personal data blanked, no longer found.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -88,23 +98,37 @@ class CallEvent(Base):
     from_number: Mapped[str] = mapped_column(String(32))
     to_number: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    # None while the caller's number is shared and nobody has said whose call it is.
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customer.id"), index=True, default=None
+    )
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Call(Base):
-    """One provider call, its legs folded together: ranked state, outcome and what we know."""
+    """One provider call, its legs folded together: ranked state, outcome and what we know.
+
+    `identification` says how the call got its customer: `caller_id` (the number has one owner,
+    or an unknown number became a prospect), `held` (several customers share the number; the
+    call waits with `candidate_customer_ids` and no customer until an agent picks one) or
+    `agent` (an agent picked). `announced` lists the lifecycle events already published, so a
+    held call publishes what it missed, once, when it gets its customer.
+    """
 
     __tablename__ = "call"
     __table_args__ = (
         UniqueConstraint("provider", "call_key"),
         Index("ix_call_customer_id_started_at", "customer_id", "started_at"),
+        Index("ix_call_identification_started_at", "identification", "started_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     provider: Mapped[str] = mapped_column(String(40))
     call_key: Mapped[str] = mapped_column(String(128))
-    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer.id"), default=None)
+    identification: Mapped[str] = mapped_column(String(20), default="caller_id")
+    candidate_customer_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    announced: Mapped[list[str]] = mapped_column(JSON, default=list)
     direction: Mapped[str | None] = mapped_column(String(20), default=None)
     from_number: Mapped[str | None] = mapped_column(String(64), default=None)
     to_number: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -143,6 +167,8 @@ class CallLogEntry(Base):
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # True once `contact.call_event_recorded` is staged for it (held calls wait for a customer).
+    announced: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Contact(Base):

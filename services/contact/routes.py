@@ -39,8 +39,10 @@ def _settings(request: Request) -> ContactSettings:
     description=(
         "Stores a call-progress event once per `(provider, call_id, sequence_number)`, ties it "
         "to the caller (an unknown number becomes a prospect) and publishes "
-        "`contact.call_event_recorded`. A repeated event answers 200 with `duplicate: true` "
-        "and changes nothing."
+        "`contact.call_event_recorded`. When several customers share the caller's number the "
+        "call is held: `customer_id` is null, `candidate_customer_ids` lists them, and the "
+        "event is published once an agent picks one (`PUT /v1/calls/{id}/customer`). A "
+        "repeated event answers 200 with `duplicate: true` and changes nothing."
     ),
     responses={
         200: {"description": "Already stored; nothing changed", "model": CallEventRecorded},
@@ -53,14 +55,18 @@ async def record_call_event(
     response: Response,
     settings: Annotated[ContactSettings, Depends(_settings)],
 ) -> CallEventRecorded:
-    call_event, duplicate = await service.record_call_event(
+    call_event, duplicate, call = await service.record_call_event(
         session, data, default_region=settings.default_region
     )
     if duplicate:
         response.status_code = 200
     response.headers["Location"] = f"/v1/contacts/events/{call_event.id}"
     return CallEventRecorded(
-        **CallEventRead.model_validate(call_event).model_dump(), duplicate=duplicate
+        **CallEventRead.model_validate(call_event).model_dump(),
+        duplicate=duplicate,
+        call_record_id=call.id,
+        identification=call.identification,
+        candidate_customer_ids=call.candidate_customer_ids,
     )
 
 
@@ -87,6 +93,11 @@ async def read_call_event(call_event_id: uuid.UUID, session: Session) -> CallEve
     responses={
         200: {"description": "Already stored", "model": ContactRecorded},
         404: {"description": "No such customer", **_PROBLEM},
+        409: {
+            "description": "Several customers share that phone; the problem lists them as "
+            "`candidates`; send `customer_id`",
+            **_PROBLEM,
+        },
         422: {"description": "Invalid contact", **_PROBLEM},
     },
 )

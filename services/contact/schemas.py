@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
 
+CallIdentification = Literal["caller_id", "held", "agent"]
 CallStatus = Literal[
     "initiated", "ringing", "ivr", "queued", "agent_ringing", "connected", "wrap_up", "ended"
 ]
@@ -41,7 +42,9 @@ class CallEventRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     call_event_id: uuid.UUID = Field(validation_alias=AliasChoices("call_event_id", "id"))
-    customer_id: uuid.UUID
+    customer_id: uuid.UUID | None = Field(
+        description="None while the caller's number is shared and the call is held."
+    )
     provider: str
     call_id: str
     sequence_number: int
@@ -56,6 +59,13 @@ class CallEventRecorded(CallEventRead):
     """Answer to a posted call event; `duplicate` is true when it had been stored before."""
 
     duplicate: bool
+    call_record_id: uuid.UUID = Field(
+        description="The contact service's id of the call: `/v1/calls/{call_record_id}`."
+    )
+    identification: CallIdentification = Field(description="How the call got its customer.")
+    candidate_customer_ids: list[uuid.UUID] = Field(
+        description="Customers sharing the caller's number while the call is held."
+    )
 
 
 CustomerState = Literal["non_customer", "prospect", "current", "lost"]
@@ -121,6 +131,7 @@ class IdentityRead(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
+    identity_id: uuid.UUID = Field(validation_alias=AliasChoices("identity_id", "id"))
     kind: str
     value: str
 
@@ -189,7 +200,18 @@ class CallRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     call_id: uuid.UUID = Field(validation_alias=AliasChoices("call_id", "id"))
-    customer_id: uuid.UUID
+    customer_id: uuid.UUID | None = Field(
+        description="None while the call is held: several customers share the caller's number."
+    )
+    identification: CallIdentification = Field(
+        description=(
+            "`caller_id`: the number has one owner (an unknown one became a prospect); `held`: "
+            "several customers share it and an agent has to pick; `agent`: an agent picked."
+        )
+    )
+    candidate_customer_ids: list[uuid.UUID] = Field(
+        description="The customers sharing the caller's number, first owner first."
+    )
     provider: str
     provider_call_id: str = Field(validation_alias=AliasChoices("provider_call_id", "call_key"))
     direction: str | None
@@ -217,6 +239,21 @@ class CallDetail(CallRead):
     """A call and its event log, oldest first."""
 
     events: list[CallLogRead]
+
+
+class CallPage(BaseModel):
+    """One page of calls, newest first; pass `next_cursor` back as `cursor` for the next."""
+
+    items: list[CallRead]
+    next_cursor: str | None
+
+
+class CallAssignment(BaseModel):
+    """Whose call it is, as the agent established."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: uuid.UUID
 
 
 class CallWrapUp(BaseModel):

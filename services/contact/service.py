@@ -11,28 +11,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contact import calls, customers, repository
 from services.contact.callmodel import NormalizedEvent
-from services.contact.errors import CallEventNotFoundError, ContactWithoutCustomerError
+from services.contact.errors import (
+    AmbiguousCustomerError,
+    CallEventNotFoundError,
+    ContactWithoutCustomerError,
+)
 from services.contact.identity import normalize_email, normalize_phone
 from services.contact.models import Call, CallEvent, Contact, Customer
 from services.contact.schemas import CallEventCreate, ContactCreate
-from shared.contracts.contact import CallEventRecordedV1, ContactRecordedV1
+from shared.contracts.contact import ContactRecordedV1
 from shared.outbox import stage_event
 
 SOURCE = "rapport/contact"
-
-
-async def identify_caller(session: AsyncSession, *, phone: str, via: str = "api") -> Customer:
-    """The customer who owns `phone` (E.164); an unknown number becomes a new prospect."""
-    return await customers.find_or_create_prospect(
-        session, customers.IdentityKey("phone", phone), via=via
-    )
 
 
 def _as_call_event(data: CallEventCreate, from_number: str, to_number: str) -> NormalizedEvent:
     return NormalizedEvent(
         provider=data.provider,
         call_key=data.call_id,
-        dedup_key=f"seq:{data.sequence_number}",
+        dedup_key=f"{data.call_id}:seq:{data.sequence_number}",
         kind=f"status:{data.status}",
         occurred_at=data.timestamp,
         state=data.status,
@@ -44,11 +41,13 @@ def _as_call_event(data: CallEventCreate, from_number: str, to_number: str) -> N
 
 async def record_call_event(
     session: AsyncSession, data: CallEventCreate, *, default_region: str
-) -> tuple[CallEvent, bool]:
+) -> tuple[CallEvent, bool, Call]:
     """Store a call event once per `(provider, call_id, sequence_number)`.
 
-    Returns the stored event and whether it was a duplicate. A new event stages
-    `contact.call_event_recorded` in the same transaction and feeds the call model.
+    Returns the stored event, whether it was a duplicate, and its call. A new event feeds the
+    call model and, once the call has a customer, stages `contact.call_event_recorded` in the
+    same transaction. From a number several customers share the event waits, like its call,
+    until an agent says whose call it is.
     """
     existing = await repository.find_call_event(
         session,
@@ -57,13 +56,9 @@ async def record_call_event(
         sequence_number=data.sequence_number,
     )
     if existing is not None:
-        return existing, True
+        return existing, True, await calls.call_by_key(session, data.provider, data.call_id)
     from_number = normalize_phone(data.from_, region=default_region, field="from")
     to_number = normalize_phone(data.to, region=default_region, field="to")
-    customer = await identify_caller(session, phone=from_number, via=data.provider)
-    first_of_call = not await repository.call_has_events(
-        session, provider=data.provider, call_id=data.call_id
-    )
     call_event = CallEvent(
         id=uuid.uuid4(),
         provider=data.provider,
@@ -73,7 +68,6 @@ async def record_call_event(
         from_number=from_number,
         to_number=to_number,
         occurred_at=data.timestamp,
-        customer_id=customer.id,
     )
     try:
         async with session.begin_nested():
@@ -87,22 +81,8 @@ async def record_call_event(
             sequence_number=data.sequence_number,
         )
         assert raced is not None
-        return raced, True
-    await stage_event(
-        session,
-        CallEventRecordedV1(
-            call_event_id=call_event.id,
-            customer_id=customer.id,
-            provider=call_event.provider,
-            call_id=call_event.call_id,
-            sequence_number=call_event.sequence_number,
-            status=call_event.status,
-            occurred_at=call_event.occurred_at,
-            first_event_of_call=first_of_call,
-        ),
-        source=SOURCE,
-    )
-    await calls.ingest(
+        return raced, True, await calls.call_by_key(session, data.provider, data.call_id)
+    ingested = await calls.ingest(
         session,
         _as_call_event(data, from_number, to_number),
         region=default_region,
@@ -110,7 +90,7 @@ async def record_call_event(
         publish_recorded=False,
         publish_lifecycle=False,
     )
-    return call_event, False
+    return call_event, False, ingested.call
 
 
 async def get_call_event(session: AsyncSession, call_event_id: uuid.UUID) -> CallEvent:
@@ -132,7 +112,10 @@ async def _contact_customer(session: AsyncSession, data: ContactCreate, region: 
         )
     else:
         raise ContactWithoutCustomerError()
-    return await customers.find_or_create_prospect(session, key, via=data.channel)
+    found = await customers.callers(session, key, via=data.channel)
+    if len(found) > 1:
+        raise AmbiguousCustomerError(key.kind, [c.id for c in found])
+    return found[0]
 
 
 async def record_contact(

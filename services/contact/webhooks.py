@@ -7,6 +7,7 @@ stores anything, stores the event once per provider dedup key and answers quickl
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -14,7 +15,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contact import calls
+from services.contact import calls, channels
 from services.contact.callmodel import NormalizedEvent
 from services.contact.errors import InvalidWebhookError, SignatureError
 from services.contact.models import Customer
@@ -79,11 +80,14 @@ def _check_fresh(params: twilio.FormParams, settings: ContactSettings) -> None:
 async def _queue_for(
     session: AsyncSession, ingested: calls.Ingested, settings: ContactSettings
 ) -> str:
-    # Routing by value tier: the scoring service's latest tier for this caller.
-    customer = await session.get(Customer, ingested.call.customer_id)
-    tier = customer.tier if customer is not None else None
-    if tier in settings.priority_tiers:
-        return settings.twilio_priority_queue
+    # Routing by value tier: the scoring service's latest tier for this caller. A call held
+    # for a shared number goes to the priority queue if any of its candidates would.
+    call = ingested.call
+    ids = [call.customer_id] if call.customer_id is not None else call.candidate_customer_ids
+    for customer_id in ids:
+        customer = await session.get(Customer, uuid.UUID(str(customer_id)))
+        if customer is not None and customer.tier in settings.priority_tiers:
+            return settings.twilio_priority_queue
     return settings.twilio_default_queue
 
 
@@ -228,8 +232,10 @@ def _json(body: bytes) -> Any:
     summary="Amazon Connect contact event (EventBridge API destination)",
     description=(
         "The whole EventBridge event as JSON, authenticated by the API-key header of the "
-        "API destination's connection. Keys are matched case-insensitively; other channels "
-        "and event types without a call state are acknowledged and ignored."
+        "API destination's connection. Keys are matched case-insensitively. VOICE events "
+        "build calls; CHAT and EMAIL events build one contact record per contact (`duplicate` "
+        "when the event added nothing to it). TASK and other channels, and voice event types "
+        "without a call state, are acknowledged and ignored."
     ),
     responses=_REFUSED,
 )
@@ -241,6 +247,11 @@ async def amazon_connect(request: Request, session: Session, settings: Settings)
     event = connect.parse(body, max_age_seconds=settings.connect_max_event_age_seconds)
     if event is None:
         return WebhookAccepted(duplicate=False, ignored=True)
+    if isinstance(event, connect.ChannelContact):
+        recorded = await channels.record_connect_contact(
+            session, event, region=settings.default_region
+        )
+        return WebhookAccepted(duplicate=not recorded.changed)
     ingested = await calls.ingest(session, event, region=settings.default_region)
     return WebhookAccepted(duplicate=ingested.duplicate, call_id=ingested.call.id)
 

@@ -70,6 +70,21 @@ class CustomersMergedV1(Event):
     merged_at: dt.datetime
 
 
+@registry.register
+class CustomerDeletedV1(Event):
+    """Sent when a customer is erased: its identities and personal data are gone from contact.
+
+    Its id stays on past calls and contacts; other services should drop what they keep about it.
+    """
+
+    type = "contact.customer_deleted"
+    version = 1
+    topic = CONTACT_CUSTOMERS
+
+    customer_id: uuid.UUID
+    deleted_at: dt.datetime
+
+
 class _CallEvent(Event):
     customer_id: uuid.UUID
     call_id: uuid.UUID = Field(description="The contact service's id of the call.")

@@ -151,10 +151,11 @@ async def test_queued_then_disconnected_without_agent_is_abandoned(
 async def test_other_channels_and_data_updates_are_acknowledged_and_ignored(
     app_client: httpx.AsyncClient,
 ) -> None:
-    chat = _event("INITIATED", str(uuid.uuid4()), {"channel": "CHAT"})
+    # Chat and e-mail become contact records (test_connect_channels.py); tasks are ignored.
+    task = _event("INITIATED", str(uuid.uuid4()), {"channel": "TASK"})
     update = _event("CONTACT_DATA_UPDATED", str(uuid.uuid4()), {})
 
-    for body in (chat, update):
+    for body in (task, update):
         response = await _post(app_client, body)
         assert response.status_code == 200
         assert response.json()["ignored"] is True
@@ -198,3 +199,46 @@ async def test_malformed_bodies_are_422_problems(app_client: httpx.AsyncClient) 
     for response in (not_json, wrong_type, no_contact, a_list):
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_overlong_values_are_a_422_or_kept_cut_never_a_500(
+    app_client: httpx.AsyncClient,
+) -> None:
+    # PostgreSQL enforces column lengths, so this runs there too: nothing may reach the database
+    # longer than its column.
+    long_ids = [
+        _event("INITIATED", "x" * 300, {}),
+        _event("INITIATED", str(uuid.uuid4()), {"initialContactId": "r" * 300}),
+        _event("INITIATED", "c" * 300, {"channel": "CHAT"}),
+    ]
+    for body in long_ids:
+        response = await _post(app_client, body)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+    assert await count_rows(app_client, CallLogEntry) == 0
+
+    contact_id = str(uuid.uuid4())
+    agent = {"agentArn": "a" * 400, "connectedToAgentTimestamp": "2026-11-02T09:30:45.000Z"}
+    long_text = [
+        _event("INITIATED", contact_id, {"customerEndpoint": {"address": "y" * 200}}),
+        _event(
+            "DISCONNECTED",
+            contact_id,
+            {
+                "disconnectReason": "z" * 500,
+                "queueInfo": {"queueArn": "q" * 400},
+                "agentInfo": agent,
+            },
+        ),
+        _event(
+            "DISCONNECTED", str(uuid.uuid4()), {"channel": "CHAT", "disconnectReason": "z" * 500}
+        ),
+    ]
+    for body in long_text:
+        response = await _post(app_client, body)
+        assert response.status_code == 200, response.text
+    async with app_client.app.state.db.sessionmaker() as session:  # type: ignore[attr-defined]
+        call = (await session.scalars(select(Call))).one()
+    assert call.from_number == "y" * 64
+    assert (call.queue, call.agent) == ("q" * 200, "a" * 200)
+    assert call.disposition == "z" * 100

@@ -33,7 +33,7 @@ async def test_chinese_mobile_in_any_form_is_one_customer(app_client: httpx.Asyn
 
     assert found["match"] == "one"
     assert found["customer"]["customer_id"] == created["customer_id"]
-    assert {"kind": "phone", "value": "+8613800138000"} in created["identities"]
+    assert ("phone", "+8613800138000") in {(i["kind"], i["value"]) for i in created["identities"]}
 
 
 async def test_us_national_number_is_read_in_the_default_region(
@@ -51,7 +51,7 @@ async def test_unknown_caller_becomes_a_prospect(app_client: httpx.AsyncClient) 
     customer = (await app_client.get(f"/v1/customers/{response.json()['customer_id']}")).json()
 
     assert customer["state"] == "prospect"
-    assert customer["identities"] == [{"kind": "phone", "value": "+14155550100"}]
+    assert [(i["kind"], i["value"]) for i in customer["identities"]] == [("phone", "+14155550100")]
     assert customer["man"]["strategy"].startswith("qualify")
 
 

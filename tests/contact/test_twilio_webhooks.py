@@ -127,6 +127,18 @@ async def test_signed_request_without_call_sid_is_a_422_problem(
     assert response.headers["content-type"] == "application/problem+json"
 
 
+async def test_signed_request_with_an_overlong_call_sid_is_a_422_problem(
+    app_client: httpx.AsyncClient,
+) -> None:
+    request = tw.status("CA" + "f" * 300, "+14155550100", "ringing", 0, _start())
+
+    response = await tw.send(app_client, request)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert await count_rows(app_client, CallLogEntry) == 0
+
+
 def _view(call: Call, customer_by_id: dict[Any, str]) -> dict[str, Any]:
     return {
         "state": call.state,

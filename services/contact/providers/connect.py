@@ -4,15 +4,42 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from services.contact.callmodel import NormalizedEvent
 from services.contact.errors import InvalidWebhookError, SignatureError
 from shared.db import utcnow
 
 PROVIDER = "amazon_connect"
+# Contact ids are UUIDs; anything much longer is not one.
+MAX_CONTACT_ID = 128
 DETAIL_TYPE = "amazon connect contact event"
 _OUTBOUND = {"OUTBOUND", "API", "CALLBACK", "EXTERNAL_OUTBOUND"}
+# Non-voice channels kept as contact records; TASK (internal work items) and others are ignored.
+_CHANNELS: dict[str, Literal["chat", "email"]] = {"CHAT": "chat", "EMAIL": "email"}
+# An agent's e-mail reply and an e-mail a flow sends go out too.
+_NON_VOICE_OUTBOUND = _OUTBOUND | {"AGENT_REPLY", "FLOW"}
+
+Direction = Literal["inbound", "outbound"]
+
+
+@dataclass(frozen=True)
+class ChannelContact:
+    """One Amazon Connect event of a chat or e-mail contact, reduced to what its record keeps."""
+
+    contact_key: str
+    channel: Literal["chat", "email"]
+    event_type: str
+    root_segment: bool
+    direction: Direction | None
+    initiated_at: dt.datetime | None
+    sent_at: dt.datetime
+    endpoint_type: str | None = None
+    endpoint_address: str | None = None
+    queue: str | None = None
+    agent: str | None = None
+    disposition: str | None = None
 
 
 def check_key(presented: str | None, keys: list[str]) -> None:
@@ -54,8 +81,10 @@ def _tail(arn: Any) -> str | None:
     return arn.rsplit("/", 1)[-1] if isinstance(arn, str) and arn else None
 
 
-def parse(envelope: Any, *, max_age_seconds: int) -> NormalizedEvent | None:
-    """The normalised event, or None for events we ignore (other channels, data updates).
+def parse(envelope: Any, *, max_age_seconds: int) -> NormalizedEvent | ChannelContact | None:
+    """The normalised voice event, a chat or e-mail contact's event, or None when ignored.
+
+    Voice events without a call state (data updates, …) and other channels (TASK) are ignored.
 
     An envelope `time` older than `max_age_seconds` is refused as a replay: EventBridge
     stops retrying after 24 hours, so nothing genuine is older than that window.
@@ -73,7 +102,13 @@ def parse(envelope: Any, *, max_age_seconds: int) -> NormalizedEvent | None:
     contact_id = detail.get("contactid")
     if not event_type or not isinstance(contact_id, str) or not contact_id:
         raise InvalidWebhookError("`detail.eventType` and `detail.contactId` are required.")
-    if str(detail.get("channel", "VOICE")).upper() != "VOICE":
+    for name in ("contactid", "initialcontactid"):
+        if len(str(detail.get(name) or "")) > MAX_CONTACT_ID:
+            raise InvalidWebhookError(f"`detail.{name}` is not a contact id: it is too long.")
+    channel = str(detail.get("channel", "VOICE")).upper()
+    if channel in _CHANNELS:
+        return _channel_contact(body, detail, event_type, contact_id, _CHANNELS[channel])
+    if channel != "VOICE":
         return None
     mapped = _map(event_type, detail)
     if mapped is None:
@@ -136,3 +171,45 @@ def _map(
         at = _time(agent.get("aftercontactworkendtimestamp")) or disconnected
         return "ended", at, facts
     return None
+
+
+def _channel_contact(
+    body: dict[str, Any],
+    detail: dict[str, Any],
+    event_type: str,
+    contact_id: str,
+    channel: Literal["chat", "email"],
+) -> ChannelContact:
+    """A chat or e-mail event: any eventType says the contact exists and what is known of it."""
+    root = detail.get("initialcontactid")
+    root = root if isinstance(root, str) and root else contact_id
+    endpoint = _dict(detail.get("customerendpoint"))
+    reason = detail.get("disconnectreason")
+    return ChannelContact(
+        contact_key=root,
+        channel=channel,
+        event_type=event_type,
+        root_segment=root == contact_id,
+        direction=_direction(channel, str(detail.get("initiationmethod", "")).upper()),
+        initiated_at=_time(detail.get("initiationtimestamp")),
+        sent_at=_time(body.get("time")) or utcnow(),
+        endpoint_type=_text(endpoint.get("type")),
+        endpoint_address=_text(endpoint.get("address")),
+        queue=_tail(_dict(detail.get("queueinfo")).get("queuearn")),
+        agent=_tail(_dict(detail.get("agentinfo")).get("agentarn")),
+        disposition=_text(reason),
+    )
+
+
+def _direction(channel: str, method: str) -> Direction | None:
+    """Direction of a non-voice contact; None when this segment does not say (a transfer)."""
+    # A chat started through StartChatContact (the web widget) reports `API`: the customer wrote.
+    if method == "INBOUND" or (channel == "chat" and method == "API"):
+        return "inbound"
+    if method in _NON_VOICE_OUTBOUND:
+        return "outbound"
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
