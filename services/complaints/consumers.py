@@ -8,9 +8,9 @@ from services.complaints import service
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.timers import Clock
 from shared.app import ConsumerSpec
-from shared.contracts.contact import CallEventRecordedV1
+from shared.contracts.contact import CallEventRecordedV1, CustomerDeletedV1, CustomersMergedV1
 from shared.contracts.scoring import ChurnRiskRaisedV1, CustomerScoredV1, TierChangedV1
-from shared.contracts.topics import CONTACT_CALLS, SCORING_SCORES
+from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS, SCORING_SCORES
 from shared.events import CloudEvent
 
 
@@ -23,7 +23,7 @@ def make_consumers(settings: ComplaintsSettings, clock: Clock) -> list[ConsumerS
         """Re-prioritise the customer's open complaints for the new tier."""
         await service.apply_customer_scores(
             session,
-            customer_id=event.customer_id,
+            customer_id=await service.resolve_customer(session, event.customer_id),
             tier=event.tier,
             churn_risk=event.churn_risk,
             now=clock(),
@@ -37,7 +37,7 @@ def make_consumers(settings: ComplaintsSettings, clock: Clock) -> list[ConsumerS
         """Keep tier and churn risk current; re-prioritise if they move the priority."""
         await service.apply_customer_scores(
             session,
-            customer_id=event.customer_id,
+            customer_id=await service.resolve_customer(session, event.customer_id),
             tier=event.tier,
             churn_risk=event.churn_risk,
             now=clock(),
@@ -51,7 +51,7 @@ def make_consumers(settings: ComplaintsSettings, clock: Clock) -> list[ConsumerS
         """A customer about to leave: escalate every open complaint of theirs."""
         await service.escalate_for_churn_risk(
             session,
-            customer_id=event.customer_id,
+            customer_id=await service.resolve_customer(session, event.customer_id),
             churn_risk=event.churn_risk,
             tier=event.tier,
             now=clock(),
@@ -66,9 +66,30 @@ def make_consumers(settings: ComplaintsSettings, clock: Clock) -> list[ConsumerS
             await service.record_contact(
                 session,
                 call_event_id=event.call_event_id,
-                customer_id=event.customer_id,
+                customer_id=await service.resolve_customer(session, event.customer_id),
                 occurred_at=event.occurred_at,
             )
+
+    async def on_customers_merged(
+        session: AsyncSession, event: CustomersMergedV1, envelope: CloudEvent
+    ) -> None:
+        """Move the merged customer's complaints, contacts and profile to the survivor."""
+        await service.merge_customers(
+            session,
+            survivor_id=event.customer_id,
+            merged_id=event.merged_customer_id,
+            merged_at=event.merged_at,
+            now=clock(),
+            settings=settings,
+        )
+
+    async def on_customer_deleted(
+        session: AsyncSession, event: CustomerDeletedV1, envelope: CloudEvent
+    ) -> None:
+        """Right to be forgotten: keep the complaints, erase the personal data around them."""
+        await service.erase_customer(
+            session, customer_id=event.customer_id, deleted_at=event.deleted_at, now=clock()
+        )
 
     return [
         ConsumerSpec(
@@ -84,5 +105,13 @@ def make_consumers(settings: ComplaintsSettings, clock: Clock) -> list[ConsumerS
             name="contacts",
             topics=[CONTACT_CALLS],
             handlers={CallEventRecordedV1.type: on_call_event_recorded},
+        ),
+        ConsumerSpec(
+            name="customer-events",
+            topics=[CONTACT_CUSTOMERS],
+            handlers={
+                CustomersMergedV1.type: on_customers_merged,
+                CustomerDeletedV1.type: on_customer_deleted,
+            },
         ),
     ]

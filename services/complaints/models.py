@@ -145,7 +145,7 @@ class ContactSeen(Base):
     __tablename__ = "contact_seen"
 
     call_event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
 
@@ -162,3 +162,17 @@ class SatisfactionSurvey(Base):
     nps: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     surveyed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CustomerAlias(Base):
+    """A customer id merged into another: events still naming it are applied to the survivor.
+
+    Kept flat: when the survivor is merged in turn, its aliases are repointed, so one lookup
+    always gives the customer that remains.
+    """
+
+    __tablename__ = "customer_alias"
+
+    merged_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    merged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

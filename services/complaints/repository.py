@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from services.complaints.lifecycle import CLOSED
-from services.complaints.models import Complaint, ComplaintAudit, CustomerProfile
+from services.complaints.models import (
+    Complaint,
+    ComplaintAudit,
+    CustomerAlias,
+    CustomerProfile,
+    SatisfactionSurvey,
+)
 from services.complaints.sla import TARGETS
 
 
@@ -116,3 +122,38 @@ async def audit_trail(session: AsyncSession, complaint_id: uuid.UUID) -> Sequenc
 async def get_profile(session: AsyncSession, customer_id: uuid.UUID) -> CustomerProfile | None:
     """What scoring last said about the customer, if anything."""
     return await session.get(CustomerProfile, customer_id)
+
+
+async def complaints_of(
+    session: AsyncSession, customer_ids: Sequence[uuid.UUID]
+) -> Sequence[Complaint]:
+    """Every complaint of these customers, open or closed, oldest first."""
+    result = await session.scalars(
+        select(Complaint)
+        .where(Complaint.customer_id.in_(customer_ids))
+        .order_by(Complaint.received_at, Complaint.id)
+    )
+    return result.all()
+
+
+async def surveys_of(
+    session: AsyncSession, complaint_ids: Sequence[uuid.UUID]
+) -> Sequence[SatisfactionSurvey]:
+    """The satisfaction surveys of these complaints."""
+    result = await session.scalars(
+        select(SatisfactionSurvey).where(SatisfactionSurvey.complaint_id.in_(complaint_ids))
+    )
+    return result.all()
+
+
+async def get_alias(session: AsyncSession, merged_id: uuid.UUID) -> CustomerAlias | None:
+    """Where a merged customer id now points, if it was merged."""
+    return await session.get(CustomerAlias, merged_id)
+
+
+async def ids_merged_into(session: AsyncSession, customer_id: uuid.UUID) -> list[uuid.UUID]:
+    """The customer ids that were merged into `customer_id`."""
+    result = await session.scalars(
+        select(CustomerAlias.merged_id).where(CustomerAlias.customer_id == customer_id)
+    )
+    return list(result.all())

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -34,6 +35,7 @@ from services.complaints.models import (
     Complaint,
     ComplaintAudit,
     ContactSeen,
+    CustomerAlias,
     CustomerProfile,
     SatisfactionSurvey,
 )
@@ -618,12 +620,26 @@ async def apply_customer_scores(
     if churn_risk is not None:
         profile.churn_risk = churn_risk
     profile.updated_at = now
-    complaints = list(await repository.open_complaints_of(session, customer_id))
+    complaints = await _apply_profile(session, profile, now=now, settings=settings, reason=reason)
+    await _flush(session)
+    return complaints
+
+
+async def _apply_profile(
+    session: AsyncSession,
+    profile: CustomerProfile,
+    *,
+    now: dt.datetime,
+    settings: ComplaintsSettings,
+    reason: str,
+) -> list[Complaint]:
+    """Copy a profile's tier and churn risk onto the customer's open complaints; re-target."""
+    await session.flush()
+    complaints = list(await repository.open_complaints_of(session, profile.customer_id))
     for complaint in complaints:
         complaint.tier = profile.tier
         complaint.churn_risk = profile.churn_risk
         _retarget(session, complaint, actor=SYSTEM, now=now, settings=settings, reason=reason)
-    await _flush(session)
     return complaints
 
 
@@ -670,6 +686,207 @@ async def record_contact(
             )
         )
         await session.flush()
+
+
+# --- customer merges and erasure -------------------------------------------------------------
+
+# Free text on a complaint that can hold the complainant's personal data: what they wrote, and
+# the notes staff wrote about their case (which often quote it). Blanked on erasure; the
+# structured record (ids, dates, category, states, outcome codes, SLA data) stays.
+ERASED_FIELDS = (
+    "description",
+    "remedy_sought",
+    "root_cause_detail",
+    "resolution_reason",
+    "decision_summary",
+    "recourse_offered",
+)
+ERASED = "[erased]"
+
+
+async def resolve_customer(session: AsyncSession, customer_id: uuid.UUID) -> uuid.UUID:
+    """The customer an id stands for now: the survivor if it was merged, else itself."""
+    alias = await repository.get_alias(session, customer_id)
+    return alias.customer_id if alias is not None else customer_id
+
+
+async def merge_customers(
+    session: AsyncSession,
+    *,
+    survivor_id: uuid.UUID,
+    merged_id: uuid.UUID,
+    merged_at: dt.datetime,
+    now: dt.datetime,
+    settings: ComplaintsSettings,
+) -> list[Complaint]:
+    """Fold `merged_id` into `survivor_id`; returns the complaints moved.
+
+    Complaints and contacts move to the survivor (each complaint audited), the survivor keeps
+    its profile or adopts the merged one's, and open complaints are re-targeted for it. The
+    merged id becomes an alias so later score and contact events land on the survivor.
+    Applying the same merge again changes nothing.
+    """
+    survivor_id = await resolve_customer(session, survivor_id)
+    if survivor_id == merged_id:
+        return []
+    await _record_alias(session, merged_id=merged_id, survivor_id=survivor_id, at=merged_at)
+    moved = await _move_complaints(
+        session, merged_id=merged_id, survivor_id=survivor_id, merged_at=merged_at, now=now
+    )
+    await session.execute(
+        update(ContactSeen)
+        .where(ContactSeen.customer_id == merged_id)
+        .values(customer_id=survivor_id)
+        .execution_options(synchronize_session=False)
+    )
+    profile = await _merge_profiles(session, merged_id=merged_id, survivor_id=survivor_id)
+    if profile is not None:
+        reason = f"customer {merged_id} merged into {survivor_id}"
+        await _apply_profile(session, profile, now=now, settings=settings, reason=reason)
+    await _flush(session)
+    return moved
+
+
+async def _record_alias(
+    session: AsyncSession, *, merged_id: uuid.UUID, survivor_id: uuid.UUID, at: dt.datetime
+) -> None:
+    """Point `merged_id`, and every id merged into it before, at the survivor."""
+    alias = await repository.get_alias(session, merged_id)
+    if alias is None:
+        session.add(CustomerAlias(merged_id=merged_id, customer_id=survivor_id, merged_at=at))
+    else:
+        alias.customer_id = survivor_id
+    await session.execute(
+        update(CustomerAlias)
+        .where(CustomerAlias.customer_id == merged_id)
+        .values(customer_id=survivor_id)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+async def _move_complaints(
+    session: AsyncSession,
+    *,
+    merged_id: uuid.UUID,
+    survivor_id: uuid.UUID,
+    merged_at: dt.datetime,
+    now: dt.datetime,
+) -> list[Complaint]:
+    """Re-key the merged customer's complaints to the survivor, one audit entry each."""
+    complaints = list(await repository.complaints_of(session, [merged_id]))
+    for complaint in complaints:
+        complaint.customer_id = survivor_id
+        complaint.updated_at = now
+        _audit(
+            session,
+            complaint,
+            actor=SYSTEM,
+            action="customer_merged",
+            at=now,
+            reason=f"customer {merged_id} merged into {survivor_id}",
+            details={
+                "customer_id": {"from": str(merged_id), "to": str(survivor_id)},
+                "merged_at": merged_at.isoformat(),
+            },
+        )
+    return complaints
+
+
+async def _merge_profiles(
+    session: AsyncSession, *, merged_id: uuid.UUID, survivor_id: uuid.UUID
+) -> CustomerProfile | None:
+    """The survivor keeps its profile, or adopts the merged one's; the merged one's goes."""
+    survivor = await repository.get_profile(session, survivor_id)
+    merged = await repository.get_profile(session, merged_id)
+    if merged is None:
+        return survivor
+    if survivor is None:
+        survivor = CustomerProfile(
+            customer_id=survivor_id,
+            tier=merged.tier,
+            churn_risk=merged.churn_risk,
+            updated_at=merged.updated_at,
+        )
+        session.add(survivor)
+    await session.delete(merged)
+    return survivor
+
+
+async def erase_customer(
+    session: AsyncSession, *, customer_id: uuid.UUID, deleted_at: dt.datetime, now: dt.datetime
+) -> list[Complaint]:
+    """Erase a customer's personal data but keep their complaints; returns those erased.
+
+    Complaints (of the customer and of ids merged into it) lose their free text, in the
+    record and in past `updated` audit entries, and get a `personal_data_erased` entry;
+    survey comments are cleared; profile, contacts and aliases are deleted. Idempotent.
+    """
+    ids = [customer_id, *await repository.ids_merged_into(session, customer_id)]
+    complaints = list(await repository.complaints_of(session, ids))
+    erased: list[Complaint] = []
+    for complaint in complaints:
+        fields = _blank_text(complaint)
+        if not fields:
+            continue
+        complaint.updated_at = now
+        await _redact_audit(session, complaint.id)
+        _audit(
+            session,
+            complaint,
+            actor=SYSTEM,
+            action="personal_data_erased",
+            at=now,
+            reason="personal data erased",
+            details={"fields": fields, "deleted_at": deleted_at.isoformat()},
+        )
+        erased.append(complaint)
+    for survey in await repository.surveys_of(session, [c.id for c in complaints]):
+        survey.comment = None
+    await _delete_customer_rows(session, ids)
+    await _flush(session)
+    return erased
+
+
+def _blank_text(complaint: Complaint) -> list[str]:
+    """Blank the complaint's personal free text; the names of the fields that had some."""
+    blanked: list[str] = []
+    for field in ERASED_FIELDS:
+        if getattr(complaint, field):
+            # `description` is required, so it becomes empty rather than NULL.
+            setattr(complaint, field, "" if field == "description" else None)
+            blanked.append(field)
+    return blanked
+
+
+async def _redact_audit(session: AsyncSession, complaint_id: uuid.UUID) -> None:
+    """Replace erased fields' old and new values in past `updated` entries by a marker.
+
+    The one rewrite the audit trail allows: a Core UPDATE, past the ORM's append-only guard,
+    of text the complainant has the right to have erased. The entries themselves remain.
+    """
+    for entry in await repository.audit_trail(session, complaint_id):
+        if entry.action != "updated" or not set(ERASED_FIELDS) & entry.details.keys():
+            continue
+        details = dict(entry.details)
+        for field in set(ERASED_FIELDS) & details.keys():
+            change = details[field]
+            details[field] = {k: None if v is None else ERASED for k, v in change.items()}
+        table = cast(Table, ComplaintAudit.__table__)
+        await session.execute(update(table).where(table.c.id == entry.id).values(details=details))
+        session.expire(entry)
+
+
+async def _delete_customer_rows(session: AsyncSession, ids: list[uuid.UUID]) -> None:
+    """Delete what is kept about these customers outside the complaints themselves."""
+    for model, column in (
+        (CustomerProfile, CustomerProfile.customer_id),
+        (ContactSeen, ContactSeen.customer_id),
+        (CustomerAlias, CustomerAlias.customer_id),
+        (CustomerAlias, CustomerAlias.merged_id),
+    ):
+        await session.execute(
+            delete(model).where(column.in_(ids)).execution_options(synchronize_session="fetch")
+        )
 
 
 # --- satisfaction ----------------------------------------------------------------------------
