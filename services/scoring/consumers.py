@@ -21,8 +21,18 @@ from shared.contracts.complaints import (
     ComplaintSlaBreachedV1,
     SatisfactionSurveyedV1,
 )
-from shared.contracts.contact import CallEventRecordedV1, ContactRecordedV1
-from shared.contracts.topics import COMMERCE_TRANSACTIONS, COMPLAINTS_COMPLAINTS, CONTACT_CALLS
+from shared.contracts.contact import (
+    CallEventRecordedV1,
+    ContactRecordedV1,
+    CustomerDeletedV1,
+    CustomersMergedV1,
+)
+from shared.contracts.topics import (
+    COMMERCE_TRANSACTIONS,
+    COMPLAINTS_COMPLAINTS,
+    CONTACT_CALLS,
+    CONTACT_CUSTOMERS,
+)
 from shared.events import CloudEvent
 from shared.inbox import Handler
 
@@ -40,7 +50,7 @@ async def on_call_event_recorded(
 
 
 def handlers(settings: ScoringSettings) -> dict[str, Handler]:
-    """Handlers of commerce and complaint events, bound to the app's settings."""
+    """Handlers of commerce, complaint and customer events, bound to the app's settings."""
 
     async def on_transaction_recorded(
         session: AsyncSession, event: TransactionRecordedV1, envelope: CloudEvent
@@ -74,9 +84,23 @@ def handlers(settings: ScoringSettings) -> dict[str, Handler]:
             settings=settings,
         )
 
+    async def on_customers_merged(
+        session: AsyncSession, event: CustomersMergedV1, envelope: CloudEvent
+    ) -> None:
+        """Fold the merged customer into the survivor and rescore the survivor."""
+        await service.merge_customers(
+            session,
+            customer_id=event.customer_id,
+            merged_customer_id=event.merged_customer_id,
+            merged_at=event.merged_at,
+            settings=settings,
+        )
+
     out: dict[str, Handler] = {TransactionRecordedV1.type: on_transaction_recorded}
     out.update({cls.type: on_complaint_event for cls in COMPLAINT_CLASSES})
     out[SatisfactionSurveyedV1.type] = on_satisfaction_surveyed
+    out[CustomersMergedV1.type] = on_customers_merged
+    out[CustomerDeletedV1.type] = on_customer_deleted
     return out
 
 
@@ -109,6 +133,13 @@ async def on_contact_recorded(
     await service.record_contact(
         session, customer_id=event.customer_id, occurred_at=event.occurred_at, channel=event.channel
     )
+
+
+async def on_customer_deleted(
+    session: AsyncSession, event: CustomerDeletedV1, envelope: CloudEvent
+) -> None:
+    """Erase everything scoring keeps about the customer."""
+    await service.erase_customer(session, customer_id=event.customer_id, erased_at=event.deleted_at)
 
 
 CONTACT_EVENTS = ConsumerSpec(
@@ -145,5 +176,10 @@ def consumer_specs(settings: ScoringSettings) -> list[ConsumerSpec]:
             name="complaint-events",
             topics=[COMPLAINTS_COMPLAINTS],
             handlers={t: bound[t] for t in complaint_types},
+        ),
+        ConsumerSpec(
+            name="customer-events",
+            topics=[CONTACT_CUSTOMERS],
+            handlers={t: bound[t] for t in (CustomersMergedV1.type, CustomerDeletedV1.type)},
         ),
     ]

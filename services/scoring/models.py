@@ -104,7 +104,7 @@ class ComplaintState(Base):
     __tablename__ = "complaint_state"
 
     complaint_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    customer_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     root_cause: Mapped[str | None] = mapped_column(String(16))
 
@@ -142,3 +142,22 @@ class ScoreHistory(Base):
     cause: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_score_history_customer_id_id", "customer_id", "id"),)
+
+
+class CustomerAlias(Base):
+    """A customer id merged into another: later events for `merged_id` count for the survivor."""
+
+    __tablename__ = "customer_alias"
+
+    merged_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    merged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ErasedCustomer(Base):
+    """A tombstone of an erased customer: later events about this id are ignored."""
+
+    __tablename__ = "erased_customer"
+
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

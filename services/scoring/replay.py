@@ -50,7 +50,10 @@ class ReplayStats:
 
 
 async def reset_state(db: Database) -> None:
-    """Forget every per-customer statistic and the replay's own processed-event rows."""
+    """Forget every per-customer statistic and the replay's own processed-event rows.
+
+    Aliases and erasure tombstones stay: an erased customer must not be rebuilt from the log.
+    """
     async with db.sessionmaker() as session:
         for table in (
             ScoreHistory,

@@ -11,13 +11,13 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring import btyd, ledger, repository, scores
+from services.scoring import btyd, identity, ledger, repository, scores
 from services.scoring.errors import CustomerNotScoredError, ModelNotFittedError, NotEnoughDataError
 from services.scoring.ledger import Ledger, Transaction
 from services.scoring.models import CustomerStats, ModelFit, ScoreHistory
@@ -82,9 +82,16 @@ async def record_call_event(
     customer_id: uuid.UUID,
     occurred_at: dt.datetime,
     first_event_of_call: bool,
-) -> CustomerStats:
-    """Count a call event; the first event of a call also counts one contact."""
-    stats = await ledger.stats_for_update(session, str(customer_id))
+) -> CustomerStats | None:
+    """Count a call event; the first event of a call also counts one contact.
+
+    Counted for the survivor if the customer was merged; ignored (None) if they were erased.
+    """
+    cid = await identity.resolve_id(session, str(customer_id))
+    if cid is None:
+        identity.log_ignored(customer_id, "call_event")
+        return None
+    stats = await ledger.stats_for_update(session, cid)
     ledger.record_contact(stats, occurred_at, channel="call", new_contact=first_event_of_call)
     await session.flush()
     return stats
@@ -92,9 +99,16 @@ async def record_call_event(
 
 async def record_contact(
     session: AsyncSession, *, customer_id: uuid.UUID, occurred_at: dt.datetime, channel: str
-) -> CustomerStats:
-    """Count a non-voice contact (e-mail, chat, web form, SMS) under its channel."""
-    stats = await ledger.stats_for_update(session, str(customer_id))
+) -> CustomerStats | None:
+    """Count a non-voice contact (e-mail, chat, web form, SMS) under its channel.
+
+    Counted for the survivor if the customer was merged; ignored (None) if they were erased.
+    """
+    cid = await identity.resolve_id(session, str(customer_id))
+    if cid is None:
+        identity.log_ignored(customer_id, "contact")
+        return None
+    stats = await ledger.stats_for_update(session, cid)
     ledger.record_contact(stats, occurred_at, channel=channel, new_contact=True, call_event=False)
     await session.flush()
     return stats
@@ -107,8 +121,13 @@ async def record_transactions(
     settings: ScoringSettings,
     now: dt.datetime | None = None,
 ) -> TransactionsRecorded:
-    """Apply each transaction not seen before, then rescore every customer it touched."""
+    """Apply each transaction not seen before, then rescore every customer it touched.
+
+    Transactions of merged customers count for the survivor; those of erased customers are
+    dropped (counted neither as accepted nor as duplicates).
+    """
     now = now or utcnow()
+    items = await _resolve_transactions(session, items)
     book = Ledger(session)
     fresh = await book.new_only(items)
     touched: dict[str, CustomerStats] = {}
@@ -130,6 +149,26 @@ async def record_transactions(
     )
 
 
+async def _resolve_transactions(
+    session: AsyncSession, items: Sequence[Transaction]
+) -> list[Transaction]:
+    """The items with merged customer ids replaced by the survivor's, erased customers' dropped."""
+    ids = await identity.resolve_ids(session, (str(t.customer_id) for t in items))
+    out: list[Transaction] = []
+    ignored: Counter[str] = Counter()
+    for item in items:
+        cid = ids[str(item.customer_id)]
+        if cid is None:
+            ignored[str(item.customer_id)] += 1
+        elif cid == str(item.customer_id):
+            out.append(item)
+        else:
+            out.append(replace(item, customer_id=uuid.UUID(cid)))
+    for customer_id, count in ignored.items():
+        identity.log_ignored(customer_id, "transaction", count)
+    return out
+
+
 @dataclass(frozen=True)
 class ComplaintChange:
     """What one complaint event says about a complaint."""
@@ -145,8 +184,15 @@ class ComplaintChange:
 async def record_complaint(
     session: AsyncSession, change: ComplaintChange, *, settings: ScoringSettings
 ) -> None:
-    """Update complaint counts (open, total, by root cause) and rescore the customer."""
-    stats = await ledger.stats_for_update(session, str(change.customer_id))
+    """Update complaint counts (open, total, by root cause) and rescore the customer.
+
+    Counted for the survivor if the customer was merged; ignored if they were erased.
+    """
+    cid = await identity.resolve_id(session, str(change.customer_id))
+    if cid is None:
+        identity.log_ignored(change.customer_id, "complaint")
+        return
+    stats = await ledger.stats_for_update(session, cid)
     opened = change.is_open is not False
     state, _ = await ledger.complaint_state(session, stats, change.complaint_id, is_open=opened)
     if change.is_open is not None:
@@ -169,14 +215,50 @@ async def record_survey(
     surveyed_at: dt.datetime,
     settings: ScoringSettings,
 ) -> None:
-    """Keep the latest satisfaction answer and rescore the customer."""
-    stats = await ledger.stats_for_update(session, str(customer_id))
+    """Keep the latest satisfaction answer and rescore the customer.
+
+    Counted for the survivor if the customer was merged; ignored if they were erased.
+    """
+    cid = await identity.resolve_id(session, str(customer_id))
+    if cid is None:
+        identity.log_ignored(customer_id, "survey")
+        return
+    stats = await ledger.stats_for_update(session, cid)
     if stats.last_surveyed_at is None or surveyed_at >= stats.last_surveyed_at:
         stats.last_csat = csat
         stats.last_nps = nps
         stats.last_surveyed_at = surveyed_at
     await session.flush()
     await rescore(session, stats, model=await current_model(session), settings=settings)
+
+
+async def merge_customers(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID,
+    merged_customer_id: uuid.UUID,
+    merged_at: dt.datetime,
+    settings: ScoringSettings,
+) -> int:
+    """Fold the merged customer into the survivor and rescore it; returns events staged.
+
+    Later events for the merged id count for the survivor. A merge with nothing to move (a
+    redelivery, or a customer scoring never saw) only records the alias.
+    """
+    survivor = await identity.merge(
+        session, source=str(merged_customer_id), target=str(customer_id), at=merged_at
+    )
+    if survivor is None:
+        return 0
+    model = await current_model(session)
+    return await rescore(session, survivor, model=model, settings=settings, cause="merge")
+
+
+async def erase_customer(
+    session: AsyncSession, *, customer_id: uuid.UUID, erased_at: dt.datetime
+) -> None:
+    """Delete everything scoring keeps about the customer; later events about it are ignored."""
+    await identity.erase(session, str(customer_id), erased_at)
 
 
 # --- scoring one customer --------------------------------------------------------------------
