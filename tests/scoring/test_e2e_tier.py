@@ -85,5 +85,5 @@ async def test_a_burst_of_transactions_makes_the_caller_gold_in_the_contact_serv
         score = (await client.get(f"/v1/customers/{customer}/score")).json()
     assert score["value"]["tier"] == "gold"
     assert score["contacts"]["count"] == 1
-    # Contact keeps the risk of the tier change (it does not consume customer_scored).
+    # Contact keeps the newest churn risk scoring reported.
     assert 0 <= record["churn_risk"] <= 1
