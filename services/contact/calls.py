@@ -191,6 +191,8 @@ async def ingest(
     rehome = _rehomes(event, await _peek_call(session, event.provider, event.call_key), phone)
     caller = await _caller_for(session, event, phone) if rehome else None
     call, created = await _open_call(session, event, caller)
+    # A call that had its customer before this event has published all its earlier events.
+    caught_up = created or call.customer_id is not None
     root = not event.facts.get("child_leg")
     if not created and caller is not None and phone is not None and root:
         # The root leg's caller id decides whose call it is, whatever arrived first.
@@ -218,7 +220,13 @@ async def ingest(
             raise
         return await _duplicate(session, raced)
     await refold(session, call)
-    await announce(session, call, lifecycle=publish_lifecycle, raw=not publish_recorded)
+    await announce(
+        session,
+        call,
+        lifecycle=publish_lifecycle,
+        raw=not publish_recorded,
+        only=(entry, created) if caught_up else None,
+    )
     log.info(
         "call_event_stored",
         provider=event.provider,
@@ -299,29 +307,44 @@ def _reached(call: Call) -> list[str]:
 
 
 async def announce(
-    session: AsyncSession, call: Call, *, lifecycle: bool = True, raw: bool = True
+    session: AsyncSession,
+    call: Call,
+    *,
+    lifecycle: bool = True,
+    raw: bool = True,
+    only: tuple[CallLogEntry, bool] | None = None,
 ) -> None:
     """Stage every event the call owes and has not published, once; nothing while held.
 
     With `lifecycle` false the lifecycle events are only marked as done, never staged (the
     internal call-event API publishes one event per stored event and nothing else). `raw`
-    also looks for that API's stored events still waiting for the call's customer.
+    also looks for that API's stored events still waiting for the call's customer. `only`
+    (an entry, and whether it is the call's first) says that entry is the one event not yet
+    published, which spares looking for others on the hot path.
     """
     due = [m for m in _reached(call) if m not in (call.announced or [])]
-    if not lifecycle:
+    if due and not lifecycle:
         call.announced = [*(call.announced or []), *due]
         due = []
     if call.customer_id is None:
         return
     for milestone in due:
         await _stage_lifecycle(session, call, milestone)
-    call.announced = [*(call.announced or []), *due]
-    pending = await session.scalars(
-        select(CallLogEntry)
-        .where(CallLogEntry.call_id == call.id, CallLogEntry.announced.is_(False))
-        .order_by(CallLogEntry.occurred_at, CallLogEntry.sequence, CallLogEntry.dedup_key)
-    )
-    entries = list(pending.all())
+    if due:
+        call.announced = [*(call.announced or []), *due]
+    if only is not None:
+        entry, first = only
+        if not entry.announced:
+            await _stage_recorded(session, call, entry, first=first)
+            entry.announced = True
+        entries = []
+    else:
+        pending = await session.scalars(
+            select(CallLogEntry)
+            .where(CallLogEntry.call_id == call.id, CallLogEntry.announced.is_(False))
+            .order_by(CallLogEntry.occurred_at, CallLogEntry.sequence, CallLogEntry.dedup_key)
+        )
+        entries = list(pending.all())
     if entries:
         first = not await _any_announced(session, call.id)
         for entry in entries:
