@@ -15,34 +15,17 @@ from sqlalchemy import select
 from services.contact.models import CallLogEntry, Contact, Customer
 from shared.db import OutboxMessage
 from tests.contact.conftest import CONNECT_KEY, count_rows, outbox_types
+from tests.contact.test_connect_webhooks import INSTANCE, PATH, connect_event
 
-PATH = "/v1/webhooks/amazon-connect"
-INSTANCE = "arn:aws:connect:us-west-2:111122223333:instance/12345678-aaaa-bbbb-cccc-123456789012"
 INITIATED_AT = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
 
 
 def _event(
     event_type: str, contact_id: str, channel: str, detail: dict[str, Any]
 ) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Amazon Connect Contact Event",
-        "source": "aws.connect",
-        "account": "111122223333",
-        "time": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": "us-west-2",
-        "resources": [INSTANCE],
-        "detail": {
-            "eventType": event_type,
-            "contactId": contact_id,
-            "channel": channel,
-            "instanceArn": INSTANCE,
-            "initiationMethod": "API",
-            "initiationTimestamp": "2026-11-02T09:30:00.000Z",
-            **detail,
-        },
-    }
+    return connect_event(
+        event_type, contact_id, {"channel": channel, "initiationMethod": "API", **detail}
+    )
 
 
 def handled_contact(

@@ -17,7 +17,7 @@ PATH = "/v1/webhooks/amazon-connect"
 INSTANCE = "arn:aws:connect:us-west-2:111122223333:instance/12345678-aaaa-bbbb-cccc-123456789012"
 
 
-def _event(event_type: str, contact_id: str, detail: dict[str, Any]) -> dict[str, Any]:
+def connect_event(event_type: str, contact_id: str, detail: dict[str, Any]) -> dict[str, Any]:
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
@@ -52,7 +52,7 @@ def answered_contact(contact_id: str) -> list[dict[str, Any]]:
         "connectedToAgentTimestamp": "2026-11-02T09:30:45.000Z",
     }
     customer = {"customerEndpoint": {"address": "+14155550100", "type": "TELEPHONE_NUMBER"}}
-    completed = _event(
+    completed = connect_event(
         "COMPLETED",
         contact_id,
         {
@@ -64,10 +64,10 @@ def answered_contact(contact_id: str) -> list[dict[str, Any]]:
     # AWS's own samples mix PascalCase into the envelope too.
     completed["Detail"] = completed.pop("detail")
     return [
-        _event("INITIATED", contact_id, customer),
-        _event("QUEUED", contact_id, {"queueInfo": queue}),
-        _event("CONNECTED_TO_AGENT", contact_id, {"agentInfo": agent, "queueInfo": queue}),
-        _event(
+        connect_event("INITIATED", contact_id, customer),
+        connect_event("QUEUED", contact_id, {"queueInfo": queue}),
+        connect_event("CONNECTED_TO_AGENT", contact_id, {"agentInfo": agent, "queueInfo": queue}),
+        connect_event(
             "DISCONNECTED",
             contact_id,
             {
@@ -140,8 +140,8 @@ async def test_queued_then_disconnected_without_agent_is_abandoned(
 ) -> None:
     contact_id = str(uuid.uuid4())
     queue = {"queueArn": INSTANCE + "/queue/q1", "enqueueTimestamp": "2026-11-02T09:30:20.000Z"}
-    await _post(app_client, _event("DISCONNECTED", contact_id, {"queueInfo": queue}))
-    await _post(app_client, _event("QUEUED", contact_id, {"queueInfo": queue}))
+    await _post(app_client, connect_event("DISCONNECTED", contact_id, {"queueInfo": queue}))
+    await _post(app_client, connect_event("QUEUED", contact_id, {"queueInfo": queue}))
 
     types = await outbox_types(app_client)
     assert types.count("contact.call_abandoned") == 1
@@ -152,8 +152,8 @@ async def test_other_channels_and_data_updates_are_acknowledged_and_ignored(
     app_client: httpx.AsyncClient,
 ) -> None:
     # Chat and e-mail become contact records (test_connect_channels.py); tasks are ignored.
-    task = _event("INITIATED", str(uuid.uuid4()), {"channel": "TASK"})
-    update = _event("CONTACT_DATA_UPDATED", str(uuid.uuid4()), {})
+    task = connect_event("INITIATED", str(uuid.uuid4()), {"channel": "TASK"})
+    update = connect_event("CONTACT_DATA_UPDATED", str(uuid.uuid4()), {})
 
     for body in (task, update):
         response = await _post(app_client, body)
@@ -207,9 +207,9 @@ async def test_overlong_values_are_a_422_or_kept_cut_never_a_500(
     # PostgreSQL enforces column lengths, so this runs there too: nothing may reach the database
     # longer than its column.
     long_ids = [
-        _event("INITIATED", "x" * 300, {}),
-        _event("INITIATED", str(uuid.uuid4()), {"initialContactId": "r" * 300}),
-        _event("INITIATED", "c" * 300, {"channel": "CHAT"}),
+        connect_event("INITIATED", "x" * 300, {}),
+        connect_event("INITIATED", str(uuid.uuid4()), {"initialContactId": "r" * 300}),
+        connect_event("INITIATED", "c" * 300, {"channel": "CHAT"}),
     ]
     for body in long_ids:
         response = await _post(app_client, body)
@@ -220,8 +220,8 @@ async def test_overlong_values_are_a_422_or_kept_cut_never_a_500(
     contact_id = str(uuid.uuid4())
     agent = {"agentArn": "a" * 400, "connectedToAgentTimestamp": "2026-11-02T09:30:45.000Z"}
     long_text = [
-        _event("INITIATED", contact_id, {"customerEndpoint": {"address": "y" * 200}}),
-        _event(
+        connect_event("INITIATED", contact_id, {"customerEndpoint": {"address": "y" * 200}}),
+        connect_event(
             "DISCONNECTED",
             contact_id,
             {
@@ -230,7 +230,7 @@ async def test_overlong_values_are_a_422_or_kept_cut_never_a_500(
                 "agentInfo": agent,
             },
         ),
-        _event(
+        connect_event(
             "DISCONNECTED", str(uuid.uuid4()), {"channel": "CHAT", "disconnectReason": "z" * 500}
         ),
     ]

@@ -11,11 +11,9 @@ import httpx
 import pytest
 
 from tests.builders import call_event
-from tests.conftest import run_in_thread
 from tests.kafka_helpers import eventually
+from tests.processes import gateway_url, running_system
 from tests.scoring.conftest import tx
-from tools.services import SERVICES
-from tools.stack import free_port
 from tools.system import System
 
 pytestmark = pytest.mark.e2e
@@ -25,23 +23,13 @@ HEADERS = {"X-API-Key": KEY}
 
 @pytest.fixture
 def system(broker: str, tmp_path: Path, topic_prefix: str) -> Iterator[System]:
-    running = System(
-        bootstrap=broker,
-        database_urls={s.name: s.sqlite_url(tmp_path) for s in SERVICES},
-        api_key=KEY,
-        log_dir=tmp_path / "logs",
-        ports={s.name: free_port() for s in SERVICES},
-        topic_prefix=topic_prefix,
-        extra_env={
-            f"{name}_KAFKA_SESSION_TIMEOUT_MS": "2000"
-            for name in ("CONTACT", "COMPLAINTS", "SCORING")
-        },
-    )
-    run_in_thread(running.start)
-    try:
+    timeouts = {
+        f"{n}_KAFKA_SESSION_TIMEOUT_MS": "2000" for n in ("CONTACT", "COMPLAINTS", "SCORING")
+    }
+    with running_system(
+        broker=broker, tmp_path=tmp_path, topic_prefix=topic_prefix, api_key=KEY, extra_env=timeouts
+    ) as running:
         yield running
-    finally:
-        run_in_thread(running.stop)
 
 
 async def _prospect(client: httpx.AsyncClient, call_id: str, phone: str) -> str:
@@ -58,7 +46,7 @@ async def _score(client: httpx.AsyncClient, customer: str) -> dict[str, Any] | N
 
 
 async def test_merge_and_erasure_reach_every_service(system: System) -> None:
-    gateway = next(p.url for p in system.processes if p.info.name == "gateway")
+    gateway = gateway_url(system)
     async with httpx.AsyncClient(base_url=gateway, timeout=30, headers=HEADERS) as client:
         ann = await _prospect(client, "merge-a", "+14155550101")
         dup = await _prospect(client, "merge-b", "+14155550102")

@@ -13,10 +13,10 @@ import pytest
 
 from shared.contracts.topics import CONTACT_CALLS
 from tests.builders import call_event
-from tests.conftest import Databases, run_in_thread
+from tests.conftest import Databases
 from tests.kafka_helpers import eventually, read_topic
+from tests.processes import gateway_url, running_system
 from tools.services import SERVICES
-from tools.stack import free_port
 from tools.system import System
 
 pytestmark = pytest.mark.e2e
@@ -38,31 +38,23 @@ def system(
         urls = {s.name: databases.empty(server) for s in SERVICES}
     else:
         urls = {s.name: s.sqlite_url(tmp_path) for s in SERVICES}
-    running = System(
-        bootstrap=broker,
-        database_urls=urls,
-        api_key=KEY,
-        log_dir=tmp_path / "logs",
-        ports={s.name: free_port() for s in SERVICES},
+    env = {"SCORING_KAFKA_SESSION_TIMEOUT_MS": "2000", "CONTACT_LOG_LEVEL": "INFO"}
+    with running_system(
+        broker=broker,
+        tmp_path=tmp_path,
         topic_prefix=topic_prefix,
-        extra_env={"SCORING_KAFKA_SESSION_TIMEOUT_MS": "2000", "CONTACT_LOG_LEVEL": "INFO"},
-    )
-    run_in_thread(running.start)
-    try:
+        api_key=KEY,
+        database_urls=urls,
+        extra_env=env,
+    ) as running:
         yield running
-    finally:
-        run_in_thread(running.stop)
-
-
-def _gateway(system: System) -> str:
-    return next(p.url for p in system.processes if p.info.name == "gateway")
 
 
 async def test_a_call_event_reaches_scoring_and_shows_through_the_gateway(
     system: System, broker: str, topic_prefix: str
 ) -> None:
     headers = {"X-API-Key": KEY}
-    async with httpx.AsyncClient(base_url=_gateway(system), timeout=10) as client:
+    async with httpx.AsyncClient(base_url=gateway_url(system), timeout=10) as client:
         assert (await client.get("/readyz")).status_code == 200
 
         refused = await client.post("/v1/contacts/events", json=call_event())
@@ -121,7 +113,7 @@ async def test_the_gateway_answers_502_when_a_service_is_down(system: System) ->
     scoring = next(p for p in system.processes if p.info.name == "scoring")
     await asyncio.to_thread(scoring.process.terminate)
     await asyncio.to_thread(scoring.process.wait, 15)
-    async with httpx.AsyncClient(base_url=_gateway(system), timeout=10) as client:
+    async with httpx.AsyncClient(base_url=gateway_url(system), timeout=10) as client:
         response = await client.get(
             f"/v1/customers/{uuid.uuid4()}/score", headers={"X-API-Key": KEY}
         )

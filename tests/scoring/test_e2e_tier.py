@@ -15,11 +15,9 @@ from shared.contracts.commerce import TransactionRecordedV1
 from shared.contracts.topics import COMMERCE_TRANSACTIONS
 from shared.events import to_envelope
 from tests.builders import call_event
-from tests.conftest import run_in_thread
 from tests.kafka_helpers import eventually, produce
+from tests.processes import gateway_url, running_system
 from tests.scoring.conftest import NOW, population
-from tools.services import SERVICES
-from tools.stack import free_port
 from tools.system import System
 
 pytestmark = pytest.mark.e2e
@@ -29,24 +27,15 @@ HEADERS = {"X-API-Key": KEY}
 
 @pytest.fixture
 def system(broker: str, tmp_path: Path, topic_prefix: str) -> Iterator[System]:
-    running = System(
-        bootstrap=broker,
-        database_urls={s.name: s.sqlite_url(tmp_path) for s in SERVICES},
-        api_key=KEY,
-        log_dir=tmp_path / "logs",
-        ports={s.name: free_port() for s in SERVICES},
-        topic_prefix=topic_prefix,
-        extra_env={
-            "SCORING_KAFKA_SESSION_TIMEOUT_MS": "2000",
-            "CONTACT_KAFKA_SESSION_TIMEOUT_MS": "2000",
-            "SCORING_REFIT_MIN_CUSTOMERS": "10",
-        },
-    )
-    run_in_thread(running.start)
-    try:
+    env = {
+        "SCORING_KAFKA_SESSION_TIMEOUT_MS": "2000",
+        "CONTACT_KAFKA_SESSION_TIMEOUT_MS": "2000",
+        "SCORING_REFIT_MIN_CUSTOMERS": "10",
+    }
+    with running_system(
+        broker=broker, tmp_path=tmp_path, topic_prefix=topic_prefix, api_key=KEY, extra_env=env
+    ) as running:
         yield running
-    finally:
-        run_in_thread(running.stop)
 
 
 def _order(customer: str, amount: str, days_ago: float) -> bytes:
@@ -62,7 +51,7 @@ def _order(customer: str, amount: str, days_ago: float) -> bytes:
 async def test_a_burst_of_transactions_makes_the_caller_gold_in_the_contact_service(
     system: System, broker: str, topic_prefix: str
 ) -> None:
-    gateway = next(p.url for p in system.processes if p.info.name == "gateway")
+    gateway = gateway_url(system)
     async with httpx.AsyncClient(base_url=gateway, timeout=30, headers=HEADERS) as client:
         call = await client.post("/v1/contacts/events", json=call_event(call_id="e2e-gold"))
         assert call.status_code == 201, call.text
