@@ -18,7 +18,7 @@ from services.contact.errors import (
     InvalidWebhookError,
 )
 from services.contact.identity import mask, phone_or_none
-from services.contact.models import Call, CallEvent, CallLogEntry, fit
+from services.contact.models import Call, CallEvent, CallLogEntry, Customer, fit
 from services.contact.schemas import CallWrapUp
 from shared.contracts.contact import (
     CallAbandonedV1,
@@ -560,3 +560,64 @@ async def replace_candidate(session: AsyncSession, old: uuid.UUID, new: uuid.UUI
             call.identification = "caller_id"
             await announce(session, call)
     await session.flush()
+
+
+# Value tiers, most valuable first; a caller scoring has not placed yet comes after them all.
+TIER_RANK = {"gold": 0, "silver": 1, "bronze": 2, "iron": 3}
+_WAITING_SCAN = 1000
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A queued call and what puts it where it is in the waiting list."""
+
+    call: Call
+    tier: str | None
+    churn_risk: float | None
+    at_risk: bool
+
+
+async def waiting_calls(
+    session: AsyncSession, *, queue: str | None, at_risk_threshold: float, limit: int
+) -> list[Waiting]:
+    """Queued calls, most valuable caller first, then callers at risk, then longest waiting.
+
+    Read at the time of asking, so a tier or churn-risk change from scoring re-orders the
+    callers already waiting. A held call ranks by the best of its candidates.
+    """
+    query = select(Call).where(Call.state == "queued")
+    if queue is not None:
+        query = query.where(Call.queue == queue)
+    found = list((await session.scalars(query.limit(_WAITING_SCAN))).all())
+    ids = {
+        uuid.UUID(str(c))
+        for call in found
+        for c in ([call.customer_id] if call.customer_id else call.candidate_customer_ids)
+    }
+    people = {
+        c.id: c for c in (await session.scalars(select(Customer).where(Customer.id.in_(ids))))
+    }
+    ranked = [_waiting(call, people, at_risk_threshold) for call in found]
+    ranked.sort(
+        key=lambda w: (
+            TIER_RANK.get(w.tier or "", len(TIER_RANK)),
+            not w.at_risk,
+            w.call.queued_at or w.call.started_at,
+            w.call.id,
+        )
+    )
+    return ranked[:limit]
+
+
+def _waiting(call: Call, people: dict[uuid.UUID, Customer], threshold: float) -> Waiting:
+    ids = [call.customer_id] if call.customer_id else call.candidate_customer_ids
+    callers = [people[i] for i in (uuid.UUID(str(c)) for c in ids) if i in people]
+    tiers = sorted((c.tier for c in callers if c.tier in TIER_RANK), key=TIER_RANK.__getitem__)
+    risks = [c.churn_risk for c in callers if c.churn_risk is not None]
+    risk = max(risks) if risks else None
+    return Waiting(
+        call=call,
+        tier=tiers[0] if tiers else None,
+        churn_risk=risk,
+        at_risk=risk is not None and risk >= threshold,
+    )

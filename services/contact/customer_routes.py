@@ -31,9 +31,10 @@ from services.contact.schemas import (
     InteractionPage,
     ManRead,
     MergeRequest,
+    WaitingCall,
 )
 from services.contact.settings import ContactSettings
-from shared.db import get_session
+from shared.db import get_session, utcnow
 
 router = APIRouter(tags=["customers"])
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -300,6 +301,43 @@ async def list_calls(
         session, identification=identification, cursor=cursor, limit=limit
     )
     return CallPage(items=[CallRead.model_validate(c) for c in page], next_cursor=next_cursor)
+
+
+@router.get(
+    "/v1/calls/waiting",
+    response_model=list[WaitingCall],
+    summary="Callers waiting in the queues, the one to take next first",
+    description=(
+        "Queued calls ordered by the caller's value tier (gold, silver, bronze, iron, then "
+        "callers not yet scored), then callers at risk of churning (churn risk at or above "
+        "`CONTACT_AT_RISK_CHURN_THRESHOLD`), then the longest wait. Tier and risk are read "
+        "when asked, so a change published by scoring re-orders callers already waiting. A "
+        "held call ranks by the best of its candidates."
+    ),
+)
+async def waiting_calls(
+    session: Session,
+    settings: Settings,
+    queue: Annotated[str | None, Query(max_length=200, description="One queue only.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[WaitingCall]:
+    found = await calls.waiting_calls(
+        session, queue=queue, at_risk_threshold=settings.at_risk_churn_threshold, limit=limit
+    )
+    now = utcnow()
+    return [
+        WaitingCall(
+            position=n,
+            tier=w.tier,
+            churn_risk=w.churn_risk,
+            at_risk=w.at_risk,
+            waited_seconds=max(
+                0, int((now - (w.call.queued_at or w.call.started_at)).total_seconds())
+            ),
+            call=CallRead.model_validate(w.call),
+        )
+        for n, w in enumerate(found, start=1)
+    ]
 
 
 @router.put(

@@ -120,6 +120,7 @@ class Call(Base):
         UniqueConstraint("provider", "call_key"),
         Index("ix_call_customer_id_started_at", "customer_id", "started_at"),
         Index("ix_call_identification_started_at", "identification", "started_at"),
+        Index("ix_call_state_queue", "state", "queue"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

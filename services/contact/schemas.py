@@ -248,6 +248,17 @@ class CallPage(BaseModel):
     next_cursor: str | None
 
 
+class WaitingCall(BaseModel):
+    """A caller waiting in a queue, and why they are where they are in the list."""
+
+    position: int = Field(ge=1, description="1 is the caller to take next.")
+    tier: str | None = Field(description="The caller's value tier (a held call: its best).")
+    churn_risk: float | None
+    at_risk: bool = Field(description="Churn risk at or above `CONTACT_AT_RISK_CHURN_THRESHOLD`.")
+    waited_seconds: int = Field(ge=0, description="Since the call was queued.")
+    call: CallRead
+
+
 class CallAssignment(BaseModel):
     """Whose call it is, as the agent established."""
 

@@ -43,6 +43,12 @@ class ContactSettings(ServiceSettings):
         default_factory=lambda: ["gold"],
         description="Comma-separated value tiers whose callers go to the priority queue.",
     )
+    at_risk_churn_threshold: float = Field(
+        default=0.7,
+        gt=0,
+        lt=1,
+        description="Waiting callers at or above this churn risk go first within their tier.",
+    )
     connect_api_key_header: str = Field(
         default="x-connect-api-key",
         min_length=1,
