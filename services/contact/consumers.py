@@ -10,43 +10,22 @@ from shared.contracts.scoring import ChurnRiskRaisedV1, CustomerScoredV1, TierCh
 from shared.contracts.topics import SCORING_SCORES
 from shared.events import CloudEvent
 
+ScoreEvent = CustomerScoredV1 | TierChangedV1 | ChurnRiskRaisedV1
 
-async def on_tier_changed(
-    session: AsyncSession, event: TierChangedV1, envelope: CloudEvent
-) -> None:
-    """Keep the customer's current tier and churn risk (routing picks queues by tier)."""
-    await customers.record_scores(
-        session,
-        event.customer_id,
-        tier=event.tier,
-        churn_risk=event.churn_risk,
-        at=event.changed_at,
+
+async def on_score(session: AsyncSession, event: ScoreEvent, envelope: CloudEvent) -> None:
+    """Keep the customer's newest tier and churn risk (routing and the waiting list use them).
+
+    Every score event carries both; an older report than the one kept changes nothing, so a
+    falling risk (`customer_scored`) is kept as well as a rising one.
+    """
+    at = (
+        event.scored_at
+        if isinstance(event, CustomerScoredV1)
+        else (event.changed_at if isinstance(event, TierChangedV1) else event.raised_at)
     )
-
-
-async def on_churn_risk_raised(
-    session: AsyncSession, event: ChurnRiskRaisedV1, envelope: CloudEvent
-) -> None:
-    """Keep the customer's current churn risk."""
     await customers.record_scores(
-        session,
-        event.customer_id,
-        tier=event.tier,
-        churn_risk=event.churn_risk,
-        at=event.raised_at,
-    )
-
-
-async def on_customer_scored(
-    session: AsyncSession, event: CustomerScoredV1, envelope: CloudEvent
-) -> None:
-    """Keep the customer's current tier and churn risk, also when the risk falls."""
-    await customers.record_scores(
-        session,
-        event.customer_id,
-        tier=event.tier,
-        churn_risk=event.churn_risk,
-        at=event.scored_at,
+        session, event.customer_id, tier=event.tier, churn_risk=event.churn_risk, at=at
     )
 
 
@@ -54,8 +33,8 @@ SCORING_EVENTS = ConsumerSpec(
     name="scoring-events",
     topics=[SCORING_SCORES],
     handlers={
-        CustomerScoredV1.type: on_customer_scored,
-        TierChangedV1.type: on_tier_changed,
-        ChurnRiskRaisedV1.type: on_churn_risk_raised,
+        CustomerScoredV1.type: on_score,
+        TierChangedV1.type: on_score,
+        ChurnRiskRaisedV1.type: on_score,
     },
 )
