@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -523,16 +523,9 @@ async def list_calls(
     query = select(Call)
     if identification is not None:
         query = query.where(Call.identification == identification)
-    if cursor:
-        at, row_id = customers.decode_cursor(cursor)
-        query = query.where(
-            or_(Call.started_at < at, and_(Call.started_at == at, Call.id < row_id))
-        )
-    query = query.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit + 1)
+    query = customers.newest_first(query, Call.started_at, Call.id, cursor=cursor, limit=limit)
     rows = list((await session.scalars(query)).all())
-    page = rows[:limit]
-    more = len(rows) > limit and bool(page)
-    return page, customers.encode_cursor(page[-1].started_at, page[-1].id) if more else None
+    return customers.page_of(rows, limit, lambda c: (c.started_at, c.id))
 
 
 async def replace_candidate(session: AsyncSession, old: uuid.UUID, new: uuid.UUID | None) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -254,6 +256,27 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
         raise InvalidCursorError() from exc
 
 
+T = TypeVar("T")
+
+
+def newest_first(
+    query: Select[Any], at: Any, row_id: Any, *, cursor: str | None, limit: int
+) -> Select[Any]:
+    """`query` ordered newest first on `(at, row_id)`, after `cursor`, one row past `limit`."""
+    if cursor:
+        after, after_id = decode_cursor(cursor)
+        query = query.where(or_(at < after, and_(at == after, row_id < after_id)))
+    return query.order_by(at.desc(), row_id.desc()).limit(limit + 1)
+
+
+def page_of(
+    rows: list[T], limit: int, key: Callable[[T], tuple[dt.datetime, uuid.UUID]]
+) -> tuple[list[T], str | None]:
+    """The first `limit` rows and the cursor of the next page (None on the last one)."""
+    page = rows[:limit]
+    return page, encode_cursor(*key(page[-1])) if len(rows) > limit and page else None
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -278,16 +301,9 @@ async def search(
     prefix = name_key(name_prefix)
     if prefix:
         query = query.where(Customer.name_key.like(_escape_like(prefix) + "%", escape="\\"))
-    if cursor:
-        at, row_id = decode_cursor(cursor)
-        query = query.where(
-            or_(Customer.created_at < at, and_(Customer.created_at == at, Customer.id < row_id))
-        )
-    query = query.order_by(Customer.created_at.desc(), Customer.id.desc()).limit(limit + 1)
+    query = newest_first(query, Customer.created_at, Customer.id, cursor=cursor, limit=limit)
     rows = list((await session.scalars(query)).all())
-    page = rows[:limit]
-    more = len(rows) > limit
-    return page, encode_cursor(page[-1].created_at, page[-1].id) if more and page else None
+    return page_of(rows, limit, lambda c: (c.created_at, c.id))
 
 
 async def merge(session: AsyncSession, target_id: uuid.UUID, source_id: uuid.UUID) -> Customer:

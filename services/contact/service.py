@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -166,29 +166,27 @@ async def history(
 ) -> tuple[list[Call | Contact], str | None]:
     """A customer's calls and contacts, newest first, one page at a time."""
     await customers.get(session, customer_id)
-    after = customers.decode_cursor(cursor) if cursor else None
-    call_query = select(Call).where(Call.customer_id == customer_id)
-    contact_query = select(Contact).where(Contact.customer_id == customer_id)
-    if after is not None:
-        at, row_id = after
-        call_query = call_query.where(
-            or_(Call.started_at < at, and_(Call.started_at == at, Call.id < row_id))
-        )
-        contact_query = contact_query.where(
-            or_(Contact.occurred_at < at, and_(Contact.occurred_at == at, Contact.id < row_id))
-        )
     found_calls = await session.scalars(
-        call_query.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit + 1)
+        customers.newest_first(
+            select(Call).where(Call.customer_id == customer_id),
+            Call.started_at,
+            Call.id,
+            cursor=cursor,
+            limit=limit,
+        )
     )
     found_contacts = await session.scalars(
-        contact_query.order_by(Contact.occurred_at.desc(), Contact.id.desc()).limit(limit + 1)
+        customers.newest_first(
+            select(Contact).where(Contact.customer_id == customer_id),
+            Contact.occurred_at,
+            Contact.id,
+            cursor=cursor,
+            limit=limit,
+        )
     )
     merged: list[Call | Contact] = [*found_calls.all(), *found_contacts.all()]
     merged.sort(key=lambda item: (_when(item), item.id), reverse=True)
-    page = merged[:limit]
-    more = len(merged) > limit
-    next_cursor = customers.encode_cursor(_when(page[-1]), page[-1].id) if more and page else None
-    return page, next_cursor
+    return customers.page_of(merged, limit, lambda item: (_when(item), item.id))
 
 
 def _when(item: Call | Contact) -> dt.datetime:

@@ -265,3 +265,21 @@ async def test_non_voice_contact_from_a_shared_phone_asks_which_customer(
     assert ambiguous.json()["candidates"] == [ann, bob]
     assert chosen.status_code == 201
     assert chosen.json()["customer_id"] == bob
+
+
+async def test_held_calls_page_newest_first(app_client: httpx.AsyncClient) -> None:
+    await _household(app_client)
+    for n in range(3):
+        body = call_event(call_id=f"held-{n}", **{"from": SHARED})
+        body["timestamp"] = (START + dt.timedelta(minutes=n)).isoformat()
+        assert (await app_client.post("/v1/contacts/events", json=body)).status_code == 201
+    params: dict[str, Any] = {"identification": "held", "limit": 2}
+
+    first = (await app_client.get("/v1/calls", params=params)).json()
+    rest = await app_client.get("/v1/calls", params={**params, "cursor": first["next_cursor"]})
+    bad = await app_client.get("/v1/calls", params={**params, "cursor": "not-a-cursor"})
+
+    ids = [c["provider_call_id"] for c in first["items"] + rest.json()["items"]]
+    assert ids == ["held-2", "held-1", "held-0"]
+    assert rest.json()["next_cursor"] is None
+    assert bad.status_code == 400
