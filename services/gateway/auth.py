@@ -7,6 +7,7 @@ import hmac
 from fastapi import Request
 
 from services.gateway.errors import InvalidApiKeyError, MissingApiKeyError
+from services.gateway.paths import canonical_path
 from services.gateway.settings import GatewaySettings
 
 
@@ -27,13 +28,21 @@ def presented_key(request: Request) -> str | None:
 PROVIDER_SIGNED_PREFIX = "/v1/webhooks/"
 
 
-def require_api_key(request: Request) -> None:
-    """Reject the request unless it carries one of the configured keys (constant-time compare).
+def authorized_path(request: Request) -> str:
+    """The canonical path of the request, once the caller may reach it; the path to forward.
 
-    Provider webhooks under `/v1/webhooks/` pass through: the service verifies their signature.
+    The decision is taken on the canonical path (see `paths`), never on the raw one, so the
+    path that was authorised is the path the service receives. Provider webhooks under
+    `/v1/webhooks/` pass without a key: the service verifies their signature.
     """
-    if request.url.path.startswith(PROVIDER_SIGNED_PREFIX):
-        return
+    path = canonical_path(request.scope)
+    if not path.startswith(PROVIDER_SIGNED_PREFIX):
+        require_api_key(request)
+    return path
+
+
+def require_api_key(request: Request) -> None:
+    """Reject the request unless it carries one of the configured keys (constant-time compare)."""
     settings: GatewaySettings = request.app.state.settings
     key = presented_key(request)
     if key is None:

@@ -1,6 +1,11 @@
 """Gateway errors."""
 
-from shared.errors import NotFoundError, PayloadTooLargeError, UnauthorizedError
+from shared.errors import (
+    BadRequestError,
+    NotFoundError,
+    PayloadTooLargeError,
+    UnauthorizedError,
+)
 
 
 class MissingApiKeyError(UnauthorizedError):
@@ -29,3 +34,13 @@ class BodyTooLargeError(PayloadTooLargeError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"The request body is larger than {limit} bytes.")
+
+
+class NonCanonicalPathError(BadRequestError):
+    code = "path-not-canonical"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"The request path contains {reason}; send the path in its plain form "
+            "(no dot-segments, encoded slashes, backslashes, empty segments or control characters)."
+        )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Request, Response
 
 from services.gateway import service
-from services.gateway.auth import require_api_key
+from services.gateway.auth import authorized_path
 from services.gateway.errors import BodyTooLargeError, NoRouteError
+from services.gateway.paths import encode_path
 from services.gateway.settings import GatewaySettings
 
 router = APIRouter(tags=["proxy"])
@@ -17,15 +20,17 @@ _ROUTE_TABLE = "\n".join(f"- `{r.pattern.pattern}` → {r.upstream}" for r in se
 @router.api_route(
     "/v1/{path:path}",
     methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-    dependencies=[Depends(require_api_key)],
     summary="Proxy to the service that owns the path",
     description=(
         "Authenticated with an API key (`X-API-Key` or `Authorization: Bearer`), except provider "
         "webhooks under `/v1/webhooks/`, whose signature the owning service verifies. The "
-        "request id (`X-Request-ID`, generated when absent) is passed on. Routes:\n\n"
-        + _ROUTE_TABLE
+        "request id (`X-Request-ID`, generated when absent) is passed on. Paths with "
+        "dot-segments, encoded slashes, backslashes, empty segments or control characters are "
+        "refused (400) before any other check; the path forwarded is the one authorised. "
+        "Routes:\n\n" + _ROUTE_TABLE
     ),
     responses={
+        400: {"description": "The path is not in its plain, canonical form"},
         401: {"description": "Missing or invalid API key"},
         404: {"description": "No service serves this path"},
         413: {"description": "Body too large"},
@@ -33,9 +38,10 @@ _ROUTE_TABLE = "\n".join(f"- `{r.pattern.pattern}` → {r.upstream}" for r in se
         504: {"description": "The service did not answer in time"},
     },
 )
-async def proxy(path: str, request: Request) -> Response:
+async def proxy(
+    path: str, request: Request, full_path: Annotated[str, Depends(authorized_path)]
+) -> Response:
     settings: GatewaySettings = request.app.state.settings
-    full_path = f"/v1/{path}"
     upstream = service.upstream_for(full_path)
     if upstream is None:
         raise NoRouteError(request.method, full_path)
@@ -52,7 +58,7 @@ async def proxy(path: str, request: Request) -> Response:
         upstream=upstream,
         base_url=service.upstream_urls(settings)[upstream],
         method=request.method,
-        path=full_path,
+        path=encode_path(full_path),
         query=request.url.query,
         headers=service.forwarded_headers(
             list(request.headers.items()),

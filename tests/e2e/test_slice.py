@@ -16,6 +16,7 @@ from tests.builders import call_event
 from tests.conftest import Databases
 from tests.kafka_helpers import eventually, read_topic
 from tests.processes import gateway_url, running_system
+from tests.raw_http import raw_request
 from tools.services import SERVICES
 from tools.system import System
 
@@ -107,6 +108,24 @@ async def test_a_call_event_reaches_scoring_and_shows_through_the_gateway(
     assert envelopes[0]["correlationid"] == request_id
     assert envelopes[0]["subject"] == customer_id
     assert len({e["id"] for e in envelopes}) == 2
+
+
+async def test_a_dot_segment_after_the_webhook_prefix_creates_nothing(system: System) -> None:
+    port = int(gateway_url(system).rsplit(":", 1)[1])
+    body = json.dumps({"name": "Mallory", "phones": ["+14155550199"]}).encode()
+
+    answers = [
+        await raw_request(port, "POST", target, body=body)
+        for target in ("/v1/webhooks/../customers", "/v1/webhooks/%2e%2e/customers")
+    ]
+
+    assert [a.status for a in answers] == [400, 400]
+    async with httpx.AsyncClient(base_url=gateway_url(system), timeout=10) as client:
+        found = await client.get(
+            "/v1/customers/identify", params={"phone": "+14155550199"}, headers={"X-API-Key": KEY}
+        )
+    assert found.status_code == 200, found.text
+    assert found.json()["match"] == "none"
 
 
 async def test_the_gateway_answers_502_when_a_service_is_down(system: System) -> None:
