@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import (
@@ -21,6 +21,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -196,3 +197,49 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
     db.committed()
+
+
+R = TypeVar("R")
+Item = TypeVar("Item")
+
+
+async def insert_or_get(
+    session: AsyncSession, row: R, find: Callable[[], Awaitable[R | None]]
+) -> tuple[R, bool]:
+    """Insert `row`, or return the row that already holds its unique key; `(row, created)`.
+
+    The insert runs in a savepoint, so a row stored first (by an earlier request or a
+    concurrent one) fails only the savepoint; `find` then fetches that row. An integrity
+    error that `find` cannot explain (another constraint) is raised.
+    """
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        existing = await find()
+        if existing is None:
+            raise
+        return existing, False
+    return row, True
+
+
+async def try_insert(session: AsyncSession, row: object) -> bool:
+    """Insert `row` in a savepoint; False (and nothing written) if a unique key refused it."""
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+# Fewer bound parameters per statement than SQLite's smallest limit (999).
+IN_CLAUSE_CHUNK = 500
+
+
+def chunks(items: Sequence[Item], size: int = IN_CLAUSE_CHUNK) -> Iterator[Sequence[Item]]:
+    """`items` in slices small enough for one `IN (...)` on every database."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

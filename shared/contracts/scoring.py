@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -13,6 +13,8 @@ from shared.contracts.topics import SCORING_SCORES
 from shared.events import Event
 
 Tier = Literal["gold", "silver", "bronze", "iron"]
+# The value tiers of the customer pyramid, most valuable first: the one list every service uses.
+TIERS: tuple[Tier, ...] = get_args(Tier)
 LifecycleStage = Literal["exploration", "formation", "stability", "decline"]
 
 
