@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from services.gateway.routes import router
-from services.gateway.service import upstream_urls
+from services.gateway.proxy.routes import router
+from services.gateway.proxy.service import upstream_urls
 from services.gateway.settings import GatewaySettings
 from shared.app import ServiceSpec, create_service_app
 from shared.health import ReadinessCheck

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from services.gateway import service
-from services.gateway.auth import authorized_path
+from services.gateway.auth.dependencies import authorized_path
+from services.gateway.dependencies import Settings
 from services.gateway.errors import BodyTooLargeError, NoRouteError
-from services.gateway.paths import encode_path
-from services.gateway.settings import GatewaySettings
+from services.gateway.proxy import service
+from services.gateway.proxy.paths import encode_path
 
 router = APIRouter(tags=["proxy"])
 
@@ -39,9 +39,11 @@ _ROUTE_TABLE = "\n".join(f"- `{r.pattern.pattern}` → {r.upstream}" for r in se
     },
 )
 async def proxy(
-    path: str, request: Request, full_path: Annotated[str, Depends(authorized_path)]
+    path: str,
+    request: Request,
+    settings: Settings,
+    full_path: Annotated[str, Depends(authorized_path)],
 ) -> Response:
-    settings: GatewaySettings = request.app.state.settings
     upstream = service.upstream_for(full_path)
     if upstream is None:
         raise NoRouteError(request.method, full_path)

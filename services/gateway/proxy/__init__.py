@@ -1,0 +1,1 @@
+"""The reverse proxy: which service owns a path, and forwarding the request to it."""
