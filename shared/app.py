@@ -59,6 +59,50 @@ def group_id(service: str, consumer: str) -> str:
     return f"{service}.{consumer}"
 
 
+@dataclass
+class BrokerSide:
+    """The relay and the consumer runners of one service, and the topics they need."""
+
+    relay: OutboxRelay
+    runners: list[ConsumerRunner]
+    topics: list[str]
+
+
+def broker_side(spec: ServiceSpec, db: Database) -> BrokerSide:
+    """The outbox relay and one runner per consumer group, wired to `db`."""
+    settings = spec.settings
+    prefix = settings.kafka_topic_prefix
+    relay = OutboxRelay(
+        db,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=spec.name,
+        topic_prefix=prefix,
+        poll_interval=settings.relay_poll_interval_seconds,
+        max_backoff=settings.relay_max_backoff_seconds,
+    )
+    db.after_commit.append(relay.wake)
+    topics = {prefix + t for t in spec.publishes}
+    runners: list[ConsumerRunner] = []
+    for consumer in spec.consumers:
+        gid = prefix + group_id(spec.name, consumer.name)
+        topics.update(prefix + t for t in consumer.topics)
+        topics.add(dead_letter_topic(gid))
+        runners.append(
+            ConsumerRunner(
+                db,
+                group_id=gid,
+                topics=consumer.topics,
+                handlers=consumer.handlers,
+                registry=registry,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                topic_prefix=prefix,
+                session_timeout_ms=settings.kafka_session_timeout_ms,
+                max_attempts=settings.consumer_max_attempts,
+            )
+        )
+    return BrokerSide(relay=relay, runners=runners, topics=sorted(topics))
+
+
 def create_service_app(spec: ServiceSpec) -> FastAPI:
     """A FastAPI app whose lifespan migrates (embedded mode), relays the outbox and consumes."""
     settings = spec.settings
@@ -72,45 +116,16 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
             await upgrade_async(spec.migrations_dir, settings.database_url)
         app.state.db = db
         tasks: list[asyncio.Task[Any]] = []
-        relay: OutboxRelay | None = None
-        runners: list[ConsumerRunner] = []
-        if spec.uses_broker:
-            relay = OutboxRelay(
-                db,
-                bootstrap_servers=settings.kafka_bootstrap_servers,
-                client_id=spec.name,
-                topic_prefix=settings.kafka_topic_prefix,
-                poll_interval=settings.relay_poll_interval_seconds,
-                max_backoff=settings.relay_max_backoff_seconds,
-            )
-            db.after_commit.append(relay.wake)
-            prefix = settings.kafka_topic_prefix
-            topics = {prefix + t for t in spec.publishes}
-            for consumer in spec.consumers:
-                gid = prefix + group_id(spec.name, consumer.name)
-                topics.update(prefix + t for t in consumer.topics)
-                topics.add(dead_letter_topic(gid))
-                runners.append(
-                    ConsumerRunner(
-                        db,
-                        group_id=gid,
-                        topics=consumer.topics,
-                        handlers=consumer.handlers,
-                        registry=registry,
-                        bootstrap_servers=settings.kafka_bootstrap_servers,
-                        topic_prefix=prefix,
-                        session_timeout_ms=settings.kafka_session_timeout_ms,
-                        max_attempts=settings.consumer_max_attempts,
-                    )
-                )
+        side = broker_side(spec, db) if spec.uses_broker else None
+        if side is not None:
             tasks.append(
                 asyncio.create_task(
-                    _run_broker_side(settings, sorted(topics), relay, runners),
+                    _run_broker_side(settings, side.topics, side.relay, side.runners),
                     name=f"{spec.name}-broker",
                 )
             )
-        app.state.relay = relay
-        app.state.consumers = runners
+        app.state.relay = side.relay if side else None
+        app.state.consumers = side.runners if side else []
         log.info("service_started", database=_redact(settings.database_url))
         try:
             if spec.resources is None:
@@ -132,7 +147,16 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
+    app.state.readiness_details = lambda: _consumer_details(app)
+    app.include_router(health_router(_readiness_checks(app, spec, probe)))
+    for router in spec.routers:
+        app.include_router(router)
+    return app
 
+
+def _readiness_checks(
+    app: FastAPI, spec: ServiceSpec, probe: BrokerProbe
+) -> dict[str, ReadinessCheck]:
     async def database_check() -> None:
         await app.state.db.ping()
 
@@ -140,26 +164,22 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     if spec.uses_broker:
         checks["broker"] = probe.check
     checks.update(spec.extra_checks)
+    return checks
 
-    def details() -> dict[str, Any]:
-        runners: list[ConsumerRunner] = getattr(app.state, "consumers", [])
-        return {
-            "consumers": {
-                r.group_id: {
-                    "connected": r.connected,
-                    "processed": r.processed,
-                    "duplicates": r.duplicates,
-                    "dead_lettered": r.dead_lettered,
-                }
-                for r in runners
+
+def _consumer_details(app: FastAPI) -> dict[str, Any]:
+    runners: list[ConsumerRunner] = getattr(app.state, "consumers", [])
+    return {
+        "consumers": {
+            r.group_id: {
+                "connected": r.connected,
+                "processed": r.processed,
+                "duplicates": r.duplicates,
+                "dead_lettered": r.dead_lettered,
             }
+            for r in runners
         }
-
-    app.state.readiness_details = details
-    app.include_router(health_router(checks))
-    for router in spec.routers:
-        app.include_router(router)
-    return app
+    }
 
 
 async def _cancel_all(tasks: list[asyncio.Task[Any]]) -> None:

@@ -92,7 +92,7 @@ async def test_a_call_event_reaches_scoring_and_shows_through_the_gateway(
 
         async def both_events_seen() -> bool:
             response = await client.get(f"/v1/customers/{customer_id}/score", headers=headers)
-            return response.json()["contacts"]["call_events"] == 2
+            return bool(response.json()["contacts"]["call_events"] == 2)
 
         await eventually(both_events_seen, timeout=60, what="the second call event")
         score = (await client.get(f"/v1/customers/{customer_id}/score", headers=headers)).json()

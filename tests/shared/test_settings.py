@@ -42,7 +42,7 @@ def test_env_example_lists_every_setting_and_nothing_else() -> None:
 def test_env_example_values_are_the_defaults(monkeypatch: object) -> None:
     example = _example()
     for cls in SETTINGS:
-        defaults = cls(_env_file=None)  # type: ignore[call-arg]
+        defaults = cls(_env_file=None)
         for name in cls.model_fields:
             key = f"{cls.model_config['env_prefix']}{name}".upper()
             value = getattr(defaults, name)
