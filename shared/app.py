@@ -145,6 +145,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         version=spec.version,
         lifespan=lifespan,
     )
+    app.state.service_name = spec.name
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.state.readiness_details = lambda: _consumer_details(app)

@@ -23,6 +23,7 @@ class AppError(Exception):
     status: int = 400
     code: str = "bad-request"
     title: str | None = None
+    headers: dict[str, str] | None = None  # e.g. `Retry-After` on a 429 or 503
 
     def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
@@ -142,6 +143,7 @@ def install_error_handlers(app: FastAPI) -> None:
             detail=exc.detail,
             instance=request.url.path,
             extra=exc.extra,
+            headers=exc.headers,
         )
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class ServiceSettings(BaseSettings):
     """Base settings; a subclass sets `model_config` with its `<SERVICE>_` env prefix."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str = Field(
         default="sqlite+aiosqlite:///./var/service.db",
@@ -50,3 +50,27 @@ class ServiceSettings(BaseSettings):
     )
     log_level: str = Field(default="INFO", description="Log level.")
     log_json: bool = Field(default=True, description="JSON logs (true) or console logs (false).")
+    internal_token_secret: str = Field(
+        default="",
+        validation_alias="RAPPORT_INTERNAL_TOKEN_SECRET",
+        description=(
+            "Secret shared by the gateway and the services to sign and verify the caller's "
+            "identity (`RAPPORT_INTERNAL_TOKEN_SECRET`, the same for every service). Without "
+            "it a service refuses every API request. At least 32 characters."
+        ),
+    )
+
+    @field_validator("internal_token_secret")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("use at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+
+def env_var(cls: type[BaseSettings], name: str) -> str:
+    """The environment variable that sets field `name` of settings class `cls`."""
+    alias = cls.model_fields[name].validation_alias
+    if isinstance(alias, str):
+        return alias
+    return f"{cls.model_config.get('env_prefix', '')}{name}".upper()

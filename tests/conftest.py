@@ -28,6 +28,10 @@ from shared.migrations import upgrade
 from tools.services import BY_NAME
 from tools.stack import Broker, Postgres, free_port, port_open, stop_everything_started
 
+# One internal-token secret for the whole run: the gateway signs with it and the services, also
+# those started as processes (they inherit the environment), verify with it.
+os.environ.setdefault("RAPPORT_INTERNAL_TOKEN_SECRET", f"test-{uuid.uuid4().hex}{uuid.uuid4().hex}")
+
 T = TypeVar("T")
 BACKENDS = ("sqlite", "postgresql")
 

@@ -24,17 +24,28 @@ from tools.system import System
 console = Console()
 
 
-def _api_key(data_dir: Path) -> str:
-    given = os.environ.get("GATEWAY_API_KEYS", "").split(",")[0].strip()
+def _kept_secret(data_dir: Path, filename: str, variable: str) -> str:
+    """The secret from the environment, else the one kept in `data_dir`, else a new one kept."""
+    given = os.environ.get(variable, "").split(",")[0].strip()
     if given:
         return given
-    path = data_dir / "api-key"
+    path = data_dir / filename
     if path.exists():
         return path.read_text().strip()
-    key = secrets.token_urlsafe(24)
-    path.write_text(key + "\n")
+    value = secrets.token_urlsafe(32)
+    path.write_text(value + "\n")
     path.chmod(0o600)
-    return key
+    return value
+
+
+def _sign_in_help(gateway: str) -> str:
+    return (
+        "Sign in (development issuer; users agent, agent2, supervisor, admin):\n"
+        f"TOKEN=$(curl -s -X POST {gateway}/dev-issuer/token -H 'Content-Type: application/json' "
+        '-d \'{"username": "supervisor"}\' \\\n'
+        "  | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
+        f'curl -s {gateway}/v1/me -H "Authorization: Bearer $TOKEN"'
+    )
 
 
 def _slice_curl(key: str, gateway: str) -> str:
@@ -59,14 +70,22 @@ def main(
     data_dir.mkdir(parents=True, exist_ok=True)
     log_dir = data_dir / "logs"
     log_dir.mkdir(exist_ok=True)
-    key = _api_key(data_dir)
+    key = _kept_secret(data_dir, "api-key", "GATEWAY_API_KEYS")
+    internal_secret = _kept_secret(
+        data_dir, "internal-token-secret", "RAPPORT_INTERNAL_TOKEN_SECRET"
+    )
     broker = Broker(broker_port, log_path=log_dir / "broker.log")
     system = System(
         bootstrap=broker.bootstrap,
         database_urls={s.name: s.sqlite_url(data_dir.resolve()) for s in SERVICES},
         api_key=key,
         log_dir=log_dir,
-        extra_env={"SCORING_KAFKA_SESSION_TIMEOUT_MS": "6000"},
+        extra_env={
+            "SCORING_KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "RAPPORT_INTERNAL_TOKEN_SECRET": internal_secret,
+            "GATEWAY_DEV_ISSUER_ENABLED": "true",
+            "GATEWAY_DEV_ISSUER_KEY_FILE": str((data_dir / "dev-issuer-key.pem").resolve()),
+        },
     )
     stopping = False
 
@@ -112,8 +131,12 @@ def _print_ready(system: System, broker: Broker, key: str, log_dir: Path) -> Non
         table.add_row(svc.info.name, svc.url, f"{svc.url}/docs")
     table.add_row("broker", f"kafka://{broker.bootstrap}", "")
     console.print(table)
-    console.print(f"API key (X-API-Key): [bold]{key}[/bold]   logs: {log_dir}")
+    console.print(
+        f"Bootstrap API key (X-API-Key; roles admin, service): [bold]{key}[/bold]   logs: {log_dir}"
+    )
     gateway = next(s.url for s in system.processes if s.info.name == "gateway")
+    console.print()
+    console.print(_sign_in_help(gateway), markup=False, highlight=False, soft_wrap=True)
     console.print("\nTry the call-event slice through the gateway:\n")
     console.print(_slice_curl(key, gateway), markup=False, highlight=False, soft_wrap=True)
     console.print("\nCtrl-C stops everything.")

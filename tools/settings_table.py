@@ -11,7 +11,7 @@ from services.complaints.settings import ComplaintsSettings
 from services.contact.settings import ContactSettings
 from services.gateway.settings import GatewaySettings
 from services.scoring.settings import ScoringSettings
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, env_var
 from tools.services import ROOT
 
 README = ROOT / "README.md"
@@ -27,9 +27,13 @@ CLASSES: list[type[BaseSettings]] = [
 def table() -> str:
     """A Markdown table: variable, default, meaning."""
     rows = ["| variable | default | meaning |", "|---|---|---|"]
+    seen: set[str] = set()
     for cls in CLASSES:
-        prefix = str(cls.model_config.get("env_prefix", ""))
         for name, field in cls.model_fields.items():
+            variable = env_var(cls, name)
+            if variable in seen:
+                continue
+            seen.add(variable)
             default = field.get_default(call_default_factory=True)
             if isinstance(default, list):
                 default = ",".join(str(d) for d in default)
@@ -37,7 +41,7 @@ def table() -> str:
             inherited = ServiceSettings.model_fields.get(name)
             description = field.description or (inherited.description if inherited else None)
             meaning = (description or "").replace("|", "\\|")
-            rows.append(f"| `{prefix}{name.upper()}` | {shown} | {meaning} |")
+            rows.append(f"| `{variable}` | {shown} | {meaning} |")
     return "\n".join(rows)
 
 

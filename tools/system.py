@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -41,6 +42,13 @@ class System:
     topic_prefix: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: list[ServiceProcess] = field(default_factory=list)
+    # The gateway signs callers' identities with it and every service verifies them: one value
+    # for the whole system (from the environment when set there, else made for this system).
+    internal_token_secret: str = field(
+        default_factory=lambda: (
+            os.environ.get("RAPPORT_INTERNAL_TOKEN_SECRET") or secrets.token_urlsafe(32)
+        )
+    )
 
     def env_for(self, info: ServiceInfo) -> dict[str, str]:
         """The environment one service process gets."""
@@ -53,6 +61,7 @@ class System:
                 f"{p}KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
                 f"{p}KAFKA_TOPIC_PREFIX": self.topic_prefix,
                 "PYTHONUNBUFFERED": "1",
+                "RAPPORT_INTERNAL_TOKEN_SECRET": self.internal_token_secret,
             }
         )
         if info.name == "gateway":

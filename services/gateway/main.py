@@ -8,17 +8,57 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from services.gateway.proxy.routes import router
+from services.gateway.identity.dev_issuer import DevIssuer
+from services.gateway.identity.oidc import KeyResolver, OidcVerifier, jwks_resolver
+from services.gateway.identity.routes import router as identity_router
+from services.gateway.keys.routes import router as keys_router
+from services.gateway.protection.breaker import CircuitBreaker
+from services.gateway.protection.headers import ProtectionMiddleware
+from services.gateway.protection.rate_limits import RateLimits
+from services.gateway.proxy.routes import router as proxy_router
 from services.gateway.proxy.service import upstream_urls
 from services.gateway.settings import GatewaySettings
 from shared.app import ServiceSpec, create_service_app
 from shared.health import ReadinessCheck
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def token_verifier(settings: GatewaySettings, dev_issuer: DevIssuer | None) -> OidcVerifier | None:
+    """The verifier of people's bearer tokens: the development issuer's, or the configured one's."""
+    resolve: KeyResolver
+    if dev_issuer is not None:
+        issuer, algorithms, resolve = dev_issuer.issuer, ["RS256"], dev_issuer.signing_key
+    elif settings.oidc_issuer and settings.oidc_jwks_url:
+        issuer, algorithms = settings.oidc_issuer, settings.oidc_algorithms
+        resolve = jwks_resolver(
+            settings.oidc_jwks_url, refresh_cooldown=settings.oidc_jwks_refresh_cooldown_seconds
+        )
+    else:
+        return None
+    return OidcVerifier(
+        issuer=issuer,
+        audience=settings.oidc_audience,
+        algorithms=algorithms,
+        resolve_key=resolve,
+        roles_claim=settings.oidc_roles_claim,
+        agent_claim=settings.oidc_agent_claim,
+        leeway_seconds=settings.oidc_leeway_seconds,
+    )
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
-    """The gateway app: API-key check, request ids, reverse proxy with timeouts."""
+    """The gateway app: identities, rate limits, request ids, a guarded reverse proxy."""
     settings = settings or GatewaySettings()
+    dev_issuer = None
+    if settings.dev_issuer_enabled:
+        key_file = Path(settings.dev_issuer_key_file) if settings.dev_issuer_key_file else None
+        dev_issuer = DevIssuer(
+            f"{settings.public_url.rstrip('/')}/dev-issuer", settings.oidc_audience, key_file
+        )
     holder: dict[str, httpx.AsyncClient] = {}
 
     def upstream_check(base_url: str) -> ReadinessCheck:
@@ -30,12 +70,21 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def http_client(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.internal_token_secret:
+            raise RuntimeError(
+                "RAPPORT_INTERNAL_TOKEN_SECRET is not set: the gateway cannot vouch for callers"
+            )
         timeout = httpx.Timeout(
             settings.upstream_timeout_seconds, connect=settings.upstream_connect_timeout_seconds
         )
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+        async with httpx.AsyncClient(
+            timeout=timeout, limits=limits, follow_redirects=False
+        ) as client:
             holder["http"] = client
             app.state.http = client
+            if dev_issuer is not None:
+                log.warning("dev_issuer_enabled", issuer=dev_issuer.issuer)
             yield
 
     app = create_service_app(
@@ -44,12 +93,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             title="Rapport API gateway",
             description=(
                 "The single entry point of Rapport for agent desktops, CTI webhooks and internal "
-                "services. Every `/v1/` route needs an API key and is proxied to the service "
-                "that owns it."
+                "services. People sign in with OIDC bearer tokens, systems with API keys; the "
+                "gateway passes the caller's identity to the service that owns the path, which "
+                "checks the permission of the operation."
             ),
             settings=settings,
             migrations_dir=Path(__file__).parent / "migrations",
-            routers=[router],
+            routers=[identity_router, keys_router, proxy_router],
             uses_broker=False,
             extra_checks={
                 f"upstream:{name}": upstream_check(url)
@@ -59,4 +109,21 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
     )
     app.state.settings = settings
+    app.state.dev_issuer = dev_issuer
+    app.state.verifier = token_verifier(settings, dev_issuer)
+    app.state.limits = RateLimits(settings)
+    app.state.breakers = {
+        name: CircuitBreaker(name, settings.breaker_failures, settings.breaker_open_seconds)
+        for name in upstream_urls(settings)
+    }
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(ProtectionMiddleware, max_header_bytes=settings.max_header_bytes)
     return app

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pydantic_settings import BaseSettings
 
 from services.complaints.settings import ComplaintsSettings
 from services.contact.settings import ContactSettings
 from services.gateway.settings import GatewaySettings
 from services.scoring.settings import ScoringSettings
+from shared.settings import env_var
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS: list[type[BaseSettings]] = [
@@ -30,21 +32,19 @@ def _example() -> dict[str, str]:
 
 
 def test_env_example_lists_every_setting_and_nothing_else() -> None:
-    expected = {
-        f"{cls.model_config['env_prefix']}{name}".upper()
-        for cls in SETTINGS
-        for name in cls.model_fields
-    }
+    expected = {env_var(cls, name) for cls in SETTINGS for name in cls.model_fields}
 
     assert set(_example()) == expected
 
 
-def test_env_example_values_are_the_defaults(monkeypatch: object) -> None:
+def test_env_example_values_are_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The test run sets the internal token secret for every service: read the bare defaults.
+    monkeypatch.delenv("RAPPORT_INTERNAL_TOKEN_SECRET", raising=False)
     example = _example()
     for cls in SETTINGS:
         defaults = cls(_env_file=None)
         for name in cls.model_fields:
-            key = f"{cls.model_config['env_prefix']}{name}".upper()
+            key = env_var(cls, name)
             value = getattr(defaults, name)
             if isinstance(value, bool):
                 assert example[key] == str(value).lower(), key

@@ -1,27 +1,75 @@
-"""API-key checks for everything behind the gateway."""
+"""Who a credential stands for: a bootstrap key, an issued API key or a person's bearer token."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 
-from services.gateway.errors import InvalidApiKeyError, MissingApiKeyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-# Phone systems cannot send our API key: their webhooks are signed by the provider and the
+from services.gateway.errors import InvalidApiKeyError, MissingApiKeyError, TokenInvalidError
+from services.gateway.identity.oidc import OidcVerifier, looks_like_jwt
+from services.gateway.identity.roles import PROVIDER_PERMISSIONS, permissions_of
+from services.gateway.keys.service import authenticate_key, looks_like_api_key
+from services.gateway.settings import GatewaySettings
+from shared.identity import Identity
+
+# Phone systems cannot send our credentials: their webhooks are signed by the provider and the
 # contact service verifies that signature on the raw body before it stores anything.
 PROVIDER_SIGNED_PREFIX = "/v1/webhooks/"
 
+PROVIDER = Identity(
+    subject="provider-webhook",
+    kind="provider",
+    roles=[],
+    permissions=sorted(PROVIDER_PERMISSIONS),
+)
 
-def needs_api_key(path: str) -> bool:
-    """Whether a canonical path needs an API key (provider webhooks are signed instead)."""
+
+def needs_credential(path: str) -> bool:
+    """Whether a canonical path needs a credential (provider webhooks are signed instead)."""
     return not path.startswith(PROVIDER_SIGNED_PREFIX)
 
 
-def check_api_key(presented: str | None, accepted: list[str]) -> None:
-    """Raise unless `presented` is one of the `accepted` keys (constant-time compare)."""
-    if presented is None:
-        raise MissingApiKeyError()
+def _is_bootstrap_key(presented: str, accepted: list[str]) -> bool:
     matched = False
     for candidate in accepted:
         matched |= hmac.compare_digest(presented.encode(), candidate.encode())
-    if not matched:
-        raise InvalidApiKeyError()
+    return matched
+
+
+async def authenticate(
+    presented: str | None,
+    *,
+    settings: GatewaySettings,
+    verifier: OidcVerifier | None,
+    sessions: async_sessionmaker[AsyncSession],
+    now: dt.datetime,
+) -> Identity:
+    """The identity `presented` stands for; raises a 401 error when it stands for no one."""
+    if presented is None:
+        raise MissingApiKeyError()
+    if _is_bootstrap_key(presented, settings.api_keys):
+        roles = sorted(settings.bootstrap_key_roles)
+        return Identity(
+            subject="key:bootstrap", kind="api-key", roles=roles, permissions=permissions_of(roles)
+        )
+    if looks_like_jwt(presented):
+        if verifier is None:
+            raise TokenInvalidError("no token issuer is configured")
+        return await verifier.verify(presented)
+    if looks_like_api_key(presented):
+        # A short transaction of its own: the last-used time is committed before the request is
+        # proxied, so no database lock is held while an upstream answers.
+        async with sessions() as session:
+            key = await authenticate_key(session, presented, now=now)
+            await session.commit()
+        if key is not None:
+            return Identity(
+                subject=f"key:{key.id}",
+                kind="api-key",
+                name=key.name,
+                roles=list(key.roles),
+                permissions=permissions_of(key.roles),
+            )
+    raise InvalidApiKeyError()

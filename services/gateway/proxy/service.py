@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 
 import httpx
 
+from services.gateway.protection.breaker import CircuitBreaker
 from services.gateway.settings import GatewaySettings
 from shared.errors import UpstreamError, UpstreamTimeoutError
+from shared.identity import IDENTITY_HEADER, Identity, mint_identity_token
 from shared.logging import current_request_id
 
 # Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1), plus the
@@ -25,8 +28,11 @@ _HOP_BY_HOP = {
     "host",
     "content-length",
 }
-_REQUEST_DROP = _HOP_BY_HOP | {"x-api-key", "authorization", "x-request-id"}
-_RESPONSE_DROP = _HOP_BY_HOP | {"content-encoding", "x-request-id"}
+_REQUEST_DROP = _HOP_BY_HOP | {"x-api-key", "authorization", "x-request-id", "cookie"}
+# Identity is the gateway's word alone: a client's claim to it never reaches a service.
+_IDENTITY_PREFIXES = ("x-rapport-", "x-actor", "x-agent", "x-user", "x-roles", "x-forwarded-user")
+_IDEMPOTENT_READS = {"GET", "HEAD"}
+_RESPONSE_DROP = _HOP_BY_HOP | {"content-encoding", "x-request-id", "server"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,11 @@ def forwarded_headers(
     headers: list[tuple[str, str]], *, client_host: str | None, host: str | None, scheme: str
 ) -> list[tuple[str, str]]:
     """Caller headers minus hop-by-hop and credentials, plus request id and X-Forwarded-*."""
-    out = [(k, v) for k, v in headers if k.lower() not in _REQUEST_DROP]
+    out = [
+        (k, v)
+        for k, v in headers
+        if k.lower() not in _REQUEST_DROP and not k.lower().startswith(_IDENTITY_PREFIXES)
+    ]
     request_id = current_request_id()
     if request_id:
         out.append(("x-request-id", request_id))
@@ -89,29 +99,53 @@ class UpstreamResponse:
     body: bytes
 
 
+def identity_header(identity: Identity, *, secret: str, upstream: str) -> tuple[str, str]:
+    """The signed statement of who the caller is, for `upstream` only, valid for a minute."""
+    return IDENTITY_HEADER, mint_identity_token(identity, secret=secret, audience=upstream)
+
+
 async def forward(
     client: httpx.AsyncClient,
     *,
-    upstream: str,
+    breaker: CircuitBreaker,
     base_url: str,
     method: str,
     path: str,
     query: str,
     headers: list[tuple[str, str]],
     body: bytes,
+    read_retries: int = 0,
 ) -> UpstreamResponse:
-    """Send the request upstream; connection failures are 502 and timeouts 504 problems."""
+    """Send the request upstream through its breaker; reads that could not connect are retried.
+
+    Connection failures are 502, timeouts 504, an open circuit 503 problems. Only idempotent
+    reads are retried, and only when no connection was made: a write is never sent twice.
+    """
+    upstream = breaker.upstream
     url = f"{base_url}{path}" + (f"?{query}" if query else "")
-    try:
-        response = await client.request(method, url, headers=headers, content=body)
-    except httpx.TimeoutException as exc:
-        raise UpstreamTimeoutError(f"The {upstream} service did not answer in time.") from exc
-    except httpx.TransportError as exc:
-        raise UpstreamError(f"The {upstream} service is unavailable.") from exc
-    return UpstreamResponse(
-        status=response.status_code,
-        headers=[
-            (k, v) for k, v in response.headers.multi_items() if k.lower() not in _RESPONSE_DROP
-        ],
-        body=response.content,
-    )
+    attempts = 1 + (read_retries if method in _IDEMPOTENT_READS else 0)
+    for attempt in range(attempts):
+        breaker.before_request()
+        try:
+            response = await client.request(method, url, headers=headers, content=body)
+        except httpx.ConnectError as exc:
+            breaker.failed()
+            if attempt + 1 < attempts:
+                await asyncio.sleep(0.05 * (attempt + 1))
+                continue
+            raise UpstreamError(f"The {upstream} service is unavailable.") from exc
+        except httpx.TimeoutException as exc:
+            breaker.failed()
+            raise UpstreamTimeoutError(f"The {upstream} service did not answer in time.") from exc
+        except httpx.TransportError as exc:
+            breaker.failed()
+            raise UpstreamError(f"The {upstream} service is unavailable.") from exc
+        breaker.succeeded()
+        return UpstreamResponse(
+            status=response.status_code,
+            headers=[
+                (k, v) for k, v in response.headers.multi_items() if k.lower() not in _RESPONSE_DROP
+            ],
+            body=response.content,
+        )
+    raise AssertionError("unreachable: the last attempt returns or raises")

@@ -1,0 +1,1 @@
+"""Protection fit for the internet: rate limits, circuit breakers, header and body limits."""

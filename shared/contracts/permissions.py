@@ -1,0 +1,39 @@
+"""The permissions a route can require: one per operation, named `<resource>:<action>`.
+
+The gateway grants them to roles (`services/gateway/identity/roles.py`); each service declares
+the one it requires next to every route (`shared.identity.Requires`). This list is the contract
+between the two: a service may only require a permission named here.
+"""
+
+from __future__ import annotations
+
+PERMISSIONS: dict[str, str] = {
+    # contact
+    "customers:read": "Read, search and identify customers and their interaction history.",
+    "customers:write": "Create customers, change their attributes, add or remove identities.",
+    "customers:merge": "Merge one customer record into another.",
+    "customers:erase": "Erase a customer (the right to erasure).",
+    "calls:read": "Read calls, their event logs and the waiting callers.",
+    "calls:identify": "Say whose call a held call is.",
+    "calls:wrap-up": "Record an agent's wrap-up on a call.",
+    "call-events:record": "Post call events from a phone system through the internal API.",
+    "call-events:read": "Read a stored call event.",
+    "contacts:record": "Record e-mail, chat, web-form and SMS contacts from channel systems.",
+    "webhooks:deliver": "Deliver a provider webhook (the service verifies its signature).",
+    # complaints
+    "complaints:read": "Read complaints, list them and read their audit trail.",
+    "complaints:file": "File a complaint.",
+    "complaints:update": "Change a complaint's fields.",
+    "complaints:transition": "Move a complaint along its lifecycle.",
+    "complaints:escalate": "Escalate a complaint one level.",
+    "complaints:survey": "Record a complainant's satisfaction after closure.",
+    "complaints:report": "Read complaint handling figures.",
+    # scoring
+    "scores:read": "Read a customer's scores and their history.",
+    "scores:population": "Read population figures: distribution, equity, churn rate.",
+    "transactions:record": "Record orders and refunds from commerce systems.",
+    "model:read": "Read the latest model fit.",
+    "model:refit": "Refit the value model now.",
+    # gateway
+    "api-keys:manage": "Create, list, rotate and revoke API keys.",
+}

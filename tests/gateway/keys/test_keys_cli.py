@@ -1,0 +1,43 @@
+"""The key CLI works on the gateway's database: a key it issues is one the gateway accepts."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+
+from tests.gateway.conftest import GatewayFactory
+
+
+def _cli(url: str, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.keys", *args],
+        env={**os.environ, "GATEWAY_DATABASE_URL": url, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+async def test_issue_list_and_revoke_from_the_command_line(
+    make_gateway: GatewayFactory, make_database: Callable[[str], str]
+) -> None:
+    url = make_database("gateway")
+    issued = _cli(url, "create", "--name", "asterisk-lab", "--role", "cti")
+    key = re.search(r"key:\s+(rpk_\S+)", issued)
+    key_id = re.search(r"id:\s+(\S+)", issued)
+    assert key is not None and key_id is not None
+
+    async with make_gateway(database_url=url) as client:
+        before = await client.post("/v1/contacts/events", headers={"X-API-Key": key[1]})
+        listed = _cli(url, "list")
+        _cli(url, "revoke", key_id[1])
+        after = await client.post("/v1/contacts/events", headers={"X-API-Key": key[1]})
+
+    assert before.status_code == 200
+    assert "asterisk-lab" in listed
+    assert after.status_code == 401
