@@ -24,6 +24,10 @@ from shared.events import Event, to_envelope
 from tests.complaints.conftest import complaint_body, new_customer
 from tests.kafka_helpers import produce
 
+# Steps from `received` to an investigation, and to a decision without one.
+TO_INVESTIGATION = ("acknowledged", "assessed", "investigating")
+TO_DECISION = ("acknowledged", "assessed", "response_proposed", "decision_communicated")
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
 

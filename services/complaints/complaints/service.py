@@ -51,11 +51,14 @@ _AS_FILED: set[str] = {
 }
 
 
-async def get_complaint(session: AsyncSession, complaint_id: uuid.UUID) -> Complaint:
-    """A complaint; raises `ComplaintNotFoundError`."""
+async def get_complaint(
+    session: AsyncSession, complaint_id: uuid.UUID, *, expected_version: int | None = None
+) -> Complaint:
+    """A complaint, at `expected_version` if one is given; raises not found or precondition."""
     complaint = await session.get(Complaint, complaint_id)
     if complaint is None:
         raise ComplaintNotFoundError(complaint_id)
+    check_version(complaint, expected_version)
     return complaint
 
 
@@ -129,8 +132,7 @@ async def update_complaint(
     settings: ComplaintsSettings,
 ) -> Complaint:
     """Change the fields sent; a new severity or category re-targets the SLAs."""
-    complaint = await get_complaint(session, complaint_id)
-    check_version(complaint, expected_version)
+    complaint = await get_complaint(session, complaint_id, expected_version=expected_version)
     changes = data.model_dump(exclude_unset=True)
     if "category" in changes:
         _check_category(changes["category"], settings)

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.complaints.audit import repository as audit
 from services.complaints.audit.details import change
 from services.complaints.changes import event_ids, save
-from services.complaints.complaints.etag import check_version
 from services.complaints.complaints.service import get_complaint
 from services.complaints.errors import ComplaintClosedError
 from services.complaints.lifecycle.lifecycle import CLOSED
@@ -34,8 +33,7 @@ async def escalate_complaint(
     expected_version: int | None = None,
 ) -> Complaint:
     """Raise a complaint's escalation level by one, by hand."""
-    complaint = await get_complaint(session, complaint_id)
-    check_version(complaint, expected_version)
+    complaint = await get_complaint(session, complaint_id, expected_version=expected_version)
     if complaint.state in CLOSED:
         raise ComplaintClosedError(complaint.state)
     event = raise_level(session, complaint, reason=reason, actor=actor, now=now, settings=settings)

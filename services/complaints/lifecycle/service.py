@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.complaints.audit import repository as audit
 from services.complaints.changes import event_ids, save
-from services.complaints.complaints.etag import check_version
 from services.complaints.complaints.service import get_complaint
 from services.complaints.errors import (
     FieldRequiredError,
@@ -43,8 +42,7 @@ async def transition_complaint(
     settings: ComplaintsSettings,
 ) -> Complaint:
     """Move a complaint one step along its lifecycle, or raise listing the allowed steps."""
-    complaint = await get_complaint(session, complaint_id)
-    check_version(complaint, expected_version)
+    complaint = await get_complaint(session, complaint_id, expected_version=expected_version)
     source: State = complaint.state  # type: ignore[assignment]
     target = request.to
     if not is_allowed(source, target):

@@ -16,7 +16,7 @@ from services.complaints.reports.service import complaint_report
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.surveys.schemas import SurveyCreate
 from services.complaints.surveys.service import record_survey
-from tests.complaints.helpers import close_accepted, cn, file, move, tick
+from tests.complaints.helpers import TO_DECISION, close_accepted, cn, file, move, tick
 
 START = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 END = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
@@ -63,8 +63,7 @@ async def _rejected_the_same_hour(
     session: AsyncSession, settings: ComplaintsSettings, complaint: Complaint
 ) -> None:
     """c5: answered and closed rejected within the hour."""
-    steps = ("acknowledged", "assessed", "response_proposed", "decision_communicated")
-    await move(session, settings, complaint, cn(2026, 11, 2, 11), *steps)
+    await move(session, settings, complaint, cn(2026, 11, 2, 11), *TO_DECISION)
     rejected = {"recourse_offered": "Labour inspectorate."}
     await move(session, settings, complaint, cn(2026, 11, 2, 11), "closed_rejected", **rejected)
 

@@ -10,7 +10,18 @@ from services.complaints.lifecycle.schemas import TransitionRequest
 from services.complaints.lifecycle.service import transition_complaint
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.sla.deadlines import calendar_of
-from tests.complaints.helpers import actions, cn, events, file, move, ny, tick, tick_and_read
+from tests.complaints.helpers import (
+    TO_DECISION,
+    TO_INVESTIGATION,
+    actions,
+    cn,
+    events,
+    file,
+    move,
+    ny,
+    tick,
+    tick_and_read,
+)
 
 
 async def test_weekend_is_skipped_and_warning_precedes_breach(
@@ -96,15 +107,7 @@ async def test_clock_pauses_while_waiting_on_the_customer(
     complaint = await file(session, settings, cn(2026, 11, 2, 10))
     # First response within 16 business hours: Monday 7h, Tuesday 8h, Wednesday 1h.
     assert complaint.first_response_due_at == cn(2026, 11, 4, 10)
-    complaint = await move(
-        session,
-        settings,
-        complaint,
-        cn(2026, 11, 2, 10, 30),
-        "acknowledged",
-        "assessed",
-        "investigating",
-    )
+    complaint = await move(session, settings, complaint, cn(2026, 11, 2, 10, 30), *TO_INVESTIGATION)
     complaint = await move(session, settings, complaint, cn(2026, 11, 2, 11), "waiting_on_customer")
     assert complaint.paused_at == cn(2026, 11, 2, 11)
     assert complaint.next_due_at is None
@@ -135,9 +138,7 @@ async def test_waiting_on_a_third_party_does_not_pause(
         settings,
         complaint,
         cn(2026, 11, 2, 10, 30),
-        "acknowledged",
-        "assessed",
-        "investigating",
+        *TO_INVESTIGATION,
         "waiting_on_third_party",
     )
 
@@ -152,15 +153,7 @@ async def test_reopening_restarts_the_resolution_clock(
 ) -> None:
     complaint = await file(session, settings, cn(2026, 11, 2, 10))
     complaint = await move(
-        session,
-        settings,
-        complaint,
-        cn(2026, 11, 2, 11),
-        "acknowledged",
-        "assessed",
-        "response_proposed",
-        "decision_communicated",
-        "closed_accepted",
+        session, settings, complaint, cn(2026, 11, 2, 11), *TO_DECISION, "closed_accepted"
     )
     assert complaint.next_due_at is None
 
