@@ -25,9 +25,9 @@ import asyncpg
 from sqlalchemy import Dialect, create_engine
 from sqlalchemy.dialects import postgresql
 
-from services.complaints.repository import due_query
 from services.complaints.settings import ComplaintsSettings
-from services.complaints.timers import run_due_timers
+from services.complaints.sla.repository import due_query
+from services.complaints.sla.timers import run_due_timers
 from shared.db import Database
 from shared.migrations import upgrade
 from tools.services import BY_NAME

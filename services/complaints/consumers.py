@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.complaints import service
+from services.complaints.customers import erasure, merges
+from services.complaints.customers import service as customers
+from services.complaints.dependencies import Clock
 from services.complaints.settings import ComplaintsSettings
-from services.complaints.timers import Clock
 from shared.app import ConsumerSpec
 from shared.contracts.contact import CallEventRecordedV1, CustomerDeletedV1, CustomersMergedV1
 from shared.contracts.scoring import ChurnRiskRaisedV1, CustomerScoredV1, TierChangedV1
@@ -14,104 +17,110 @@ from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS, SCORING_SC
 from shared.events import CloudEvent
 
 
-def make_consumers(settings: ComplaintsSettings, clock: Clock) -> list[ConsumerSpec]:
-    """The consumer groups, with handlers bound to the service's settings and clock."""
+@dataclass(frozen=True)
+class _Handlers:
+    """The handlers, bound to the service's settings and clock."""
+
+    settings: ComplaintsSettings
+    clock: Clock
 
     async def on_tier_changed(
-        session: AsyncSession, event: TierChangedV1, envelope: CloudEvent
+        self, session: AsyncSession, event: TierChangedV1, envelope: CloudEvent
     ) -> None:
         """Re-prioritise the customer's open complaints for the new tier."""
-        await service.apply_customer_scores(
-            session,
-            customer_id=await service.resolve_customer(session, event.customer_id),
-            tier=event.tier,
-            churn_risk=event.churn_risk,
-            now=clock(),
-            settings=settings,
-            reason=f"tier changed from {event.previous_tier} to {event.tier}",
-        )
+        reason = f"tier changed from {event.previous_tier} to {event.tier}"
+        await self._apply_scores(session, event, reason=reason)
 
     async def on_customer_scored(
-        session: AsyncSession, event: CustomerScoredV1, envelope: CloudEvent
+        self, session: AsyncSession, event: CustomerScoredV1, envelope: CloudEvent
     ) -> None:
         """Keep tier and churn risk current; re-prioritise if they move the priority."""
-        await service.apply_customer_scores(
+        await self._apply_scores(session, event, reason="customer re-scored")
+
+    async def _apply_scores(
+        self, session: AsyncSession, event: TierChangedV1 | CustomerScoredV1, *, reason: str
+    ) -> None:
+        await customers.apply_customer_scores(
             session,
-            customer_id=await service.resolve_customer(session, event.customer_id),
+            customer_id=event.customer_id,
             tier=event.tier,
             churn_risk=event.churn_risk,
-            now=clock(),
-            settings=settings,
-            reason="customer re-scored",
+            now=self.clock(),
+            settings=self.settings,
+            reason=reason,
         )
 
     async def on_churn_risk_raised(
-        session: AsyncSession, event: ChurnRiskRaisedV1, envelope: CloudEvent
+        self, session: AsyncSession, event: ChurnRiskRaisedV1, envelope: CloudEvent
     ) -> None:
         """A customer about to leave: escalate every open complaint of theirs."""
-        await service.escalate_for_churn_risk(
+        await customers.escalate_for_churn_risk(
             session,
-            customer_id=await service.resolve_customer(session, event.customer_id),
+            customer_id=event.customer_id,
             churn_risk=event.churn_risk,
             tier=event.tier,
-            now=clock(),
-            settings=settings,
+            now=self.clock(),
+            settings=self.settings,
         )
 
     async def on_call_event_recorded(
-        session: AsyncSession, event: CallEventRecordedV1, envelope: CloudEvent
+        self, session: AsyncSession, event: CallEventRecordedV1, envelope: CloudEvent
     ) -> None:
         """Count contacts (first event of each call) for complaints per 1,000 contacts."""
         if event.first_event_of_call:
-            await service.record_contact(
+            await customers.record_contact(
                 session,
                 call_event_id=event.call_event_id,
-                customer_id=await service.resolve_customer(session, event.customer_id),
+                customer_id=event.customer_id,
                 occurred_at=event.occurred_at,
             )
 
     async def on_customers_merged(
-        session: AsyncSession, event: CustomersMergedV1, envelope: CloudEvent
+        self, session: AsyncSession, event: CustomersMergedV1, envelope: CloudEvent
     ) -> None:
         """Move the merged customer's complaints, contacts and profile to the survivor."""
-        await service.merge_customers(
+        await merges.merge_customers(
             session,
             survivor_id=event.customer_id,
             merged_id=event.merged_customer_id,
             merged_at=event.merged_at,
-            now=clock(),
-            settings=settings,
+            now=self.clock(),
+            settings=self.settings,
         )
 
     async def on_customer_deleted(
-        session: AsyncSession, event: CustomerDeletedV1, envelope: CloudEvent
+        self, session: AsyncSession, event: CustomerDeletedV1, envelope: CloudEvent
     ) -> None:
         """Right to be forgotten: keep the complaints, erase the personal data around them."""
-        await service.erase_customer(
-            session, customer_id=event.customer_id, deleted_at=event.deleted_at, now=clock()
+        await erasure.erase_customer(
+            session, customer_id=event.customer_id, deleted_at=event.deleted_at, now=self.clock()
         )
 
+
+def make_consumers(settings: ComplaintsSettings, clock: Clock) -> list[ConsumerSpec]:
+    """The consumer groups, with handlers bound to the service's settings and clock."""
+    handlers = _Handlers(settings, clock)
     return [
         ConsumerSpec(
             name="scores",
             topics=[SCORING_SCORES],
             handlers={
-                TierChangedV1.type: on_tier_changed,
-                CustomerScoredV1.type: on_customer_scored,
-                ChurnRiskRaisedV1.type: on_churn_risk_raised,
+                TierChangedV1.type: handlers.on_tier_changed,
+                CustomerScoredV1.type: handlers.on_customer_scored,
+                ChurnRiskRaisedV1.type: handlers.on_churn_risk_raised,
             },
         ),
         ConsumerSpec(
             name="contacts",
             topics=[CONTACT_CALLS],
-            handlers={CallEventRecordedV1.type: on_call_event_recorded},
+            handlers={CallEventRecordedV1.type: handlers.on_call_event_recorded},
         ),
         ConsumerSpec(
             name="customer-events",
             topics=[CONTACT_CUSTOMERS],
             handlers={
-                CustomersMergedV1.type: on_customers_merged,
-                CustomerDeletedV1.type: on_customer_deleted,
+                CustomersMergedV1.type: handlers.on_customers_merged,
+                CustomerDeletedV1.type: handlers.on_customer_deleted,
             },
         ),
     ]

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from shared.errors import (
     AppError,
-    BadRequestError,
     ConflictError,
     NotFoundError,
     UnprocessableError,
@@ -96,13 +95,6 @@ class SurveyNotAllowedError(ConflictError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
-
-
-class InvalidCursorError(BadRequestError):
-    code = "invalid-cursor"
-
-    def __init__(self) -> None:
-        super().__init__("`cursor` is not a cursor this service handed out.")
 
 
 class LinkedComplaintNotFoundError(UnprocessableError):

@@ -71,7 +71,7 @@ class ComplaintsSettings(ServiceSettings):
     @classmethod
     def _known_calendar(cls, value: str) -> str:
         # Imported here: the calendar module pulls in `holidays`, which settings users may not need.
-        from services.complaints.calendar import BUILTIN_CALENDARS
+        from services.complaints.sla.calendar import BUILTIN_CALENDARS
 
         if value not in BUILTIN_CALENDARS:
             raise ValueError(f"unknown calendar; known: {', '.join(sorted(BUILTIN_CALENDARS))}")

@@ -58,7 +58,7 @@ def complaints_settings(
         "sla_scan_interval_seconds": 3600.0,
     }
     values.update(extra)
-    return ComplaintsSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    return ComplaintsSettings(_env_file=None, **values)
 
 
 def complaint_body(**overrides: Any) -> dict[str, Any]:

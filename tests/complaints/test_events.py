@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import httpx
 import pytest
@@ -15,39 +14,19 @@ from services.complaints.main import create_app
 from shared.contracts.contact import CallEventRecordedV1
 from shared.contracts.scoring import ChurnRiskRaisedV1, TierChangedV1
 from shared.contracts.topics import COMPLAINTS_COMPLAINTS, CONTACT_CALLS, SCORING_SCORES
-from shared.events import Event, to_envelope
 from tests.complaints.conftest import (
     MONDAY_10_CN,
     FakeClock,
-    complaint_body,
     complaints_settings,
     new_customer,
 )
+from tests.complaints.helpers import file_via_api, publish
 from tests.conftest import serve
-from tests.kafka_helpers import eventually, produce, read_topic
-
-
-async def publish(api: httpx.AsyncClient, topic: str, event: Event) -> None:
-    prefix: str = api.topic_prefix  # type: ignore[attr-defined]
-    envelope = to_envelope(event, source="rapport/test")
-    await produce(
-        api.app.state.settings.kafka_bootstrap_servers,
-        prefix + topic,  # type: ignore[attr-defined]
-        [envelope.to_bytes()],
-        key=str(event.subject()).encode(),
-    )
-
-
-async def file(api: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
-    overrides.setdefault("customer_id", new_customer())
-    response = await api.post("/v1/complaints", json=complaint_body(**overrides))
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+from tests.kafka_helpers import eventually, read_topic
 
 
 async def test_filed_event_reaches_the_topic(api: httpx.AsyncClient, broker: str) -> None:
-    complaint = await file(api, description="快递三天没到")
+    complaint = await file_via_api(api, description="快递三天没到")
     prefix: str = api.topic_prefix  # type: ignore[attr-defined]
 
     records = await read_topic(broker, prefix + COMPLAINTS_COMPLAINTS, expect=1)
@@ -63,8 +42,8 @@ async def test_churn_risk_raised_escalates_the_customers_open_complaints(
     api: httpx.AsyncClient, broker: str
 ) -> None:
     customer = new_customer()
-    open_one = await file(api, customer_id=customer)
-    closed = await file(api, customer_id=customer)
+    open_one = await file_via_api(api, customer_id=customer)
+    closed = await file_via_api(api, customer_id=customer)
     await api.post(f"/v1/complaints/{closed['id']}/transitions", json={"to": "withdrawn"})
 
     await publish(
@@ -100,7 +79,7 @@ async def test_churn_risk_raised_escalates_the_customers_open_complaints(
 
 async def test_tier_change_retargets_open_complaints(api: httpx.AsyncClient) -> None:
     customer = new_customer()
-    complaint = await file(api, customer_id=customer, severity="high")
+    complaint = await file_via_api(api, customer_id=customer, severity="high")
     assert complaint["priority"] == "p3"
 
     await publish(
@@ -174,7 +153,7 @@ async def test_the_timer_task_breaches_and_escalates_on_its_own(
     timed_api: httpx.AsyncClient, broker: str, topic_prefix: str
 ) -> None:
     clock: FakeClock = timed_api.clock  # type: ignore[attr-defined]
-    complaint = await file(timed_api, severity="critical", category="service")  # p2: 2h ack
+    complaint = await file_via_api(timed_api, severity="critical", category="service")  # p2: 2h ack
     clock.advance(hours=1, minutes=30)  # 11:30, the warning (75% of 2h)
 
     async def warned() -> bool:

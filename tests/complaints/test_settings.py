@@ -11,7 +11,7 @@ from services.complaints.settings import ComplaintsSettings
 def test_categories_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMPLAINTS_CATEGORIES", " billing, 物流 ,other,")
 
-    settings = ComplaintsSettings(_env_file=None)  # type: ignore[call-arg]
+    settings = ComplaintsSettings(_env_file=None)
 
     assert settings.categories == ["billing", "物流", "other"]
 
@@ -31,4 +31,4 @@ def test_bad_values_are_refused_at_start(
     monkeypatch.setenv(name, value)
 
     with pytest.raises(ValidationError):
-        ComplaintsSettings(_env_file=None)  # type: ignore[call-arg]
+        ComplaintsSettings(_env_file=None)

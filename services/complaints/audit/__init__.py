@@ -1,0 +1,1 @@
+"""The audit trail: every change to a complaint, append-only."""

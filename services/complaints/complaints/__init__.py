@@ -1,0 +1,1 @@
+"""The complaint record: filing, reading, listing and editing it, with ETags."""

@@ -1,0 +1,1 @@
+"""Customers: what scoring says about them, contacts seen, merges and erasure."""

@@ -1,0 +1,1 @@
+"""Escalation: raising a complaint's level by hand, on a breach or on churn risk."""

@@ -1,0 +1,1 @@
+"""The complaint lifecycle: the ISO 10002 steps, the transitions between them."""

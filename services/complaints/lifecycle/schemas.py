@@ -1,0 +1,27 @@
+"""HTTP shapes of the lifecycle."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.complaints.complaints.schemas import Channel, LongText
+from services.complaints.lifecycle.lifecycle import State
+
+
+class TransitionRequest(BaseModel):
+    """Move a complaint to another state of its lifecycle."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: State
+    reason: LongText | None = None
+    decision_channel: Channel | None = Field(
+        default=None, description="How the decision was communicated (required for that step)."
+    )
+    decision_summary: LongText | None = Field(
+        default=None, description="What was decided (required to communicate the decision)."
+    )
+    resolution_reason: LongText | None = None
+    recourse_offered: LongText | None = Field(
+        default=None, description="Further recourse offered; required to close as rejected."
+    )

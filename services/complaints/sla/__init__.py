@@ -1,0 +1,1 @@
+"""SLAs: priority, policies, business calendars, the SLA clock and its due-timer."""

@@ -1,0 +1,1 @@
+"""Satisfaction surveys: the complainant's CSAT and NPS after each closure."""

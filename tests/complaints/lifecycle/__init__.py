@@ -1,0 +1,1 @@
+"""Tests of the complaints service's lifecycle sub-domain."""
