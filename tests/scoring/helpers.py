@@ -75,6 +75,13 @@ def order(
     )
 
 
+def order_record(
+    customer: uuid.UUID, amount: str, days_ago: float, tid: str | None = None
+) -> bytes:
+    """An order of the customer as a record on the transactions topic."""
+    return to_envelope(order(customer, amount, days_ago, tid=tid), source="tests").to_bytes()
+
+
 def same_for(customer: uuid.UUID, events: list[TransactionRecordedV1]) -> list[Event]:
     """The same purchases made by another customer (fresh transaction ids)."""
     return [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
@@ -17,16 +16,7 @@ from shared.contracts.topics import COMMERCE_TRANSACTIONS, SCORING_SCORES
 from shared.events import to_envelope
 from tests.kafka_helpers import eventually, produce, read_topic
 from tests.scoring.conftest import NOW, population, running
-
-
-def _order(customer: uuid.UUID, amount: str, days_ago: float, tid: str | None = None) -> bytes:
-    event = TransactionRecordedV1(
-        transaction_id=tid or uuid.uuid4().hex,
-        customer_id=customer,
-        amount=Decimal(amount),
-        occurred_at=NOW - dt.timedelta(days=days_ago),
-    )
-    return to_envelope(event, source="tests").to_bytes()
+from tests.scoring.helpers import order_record
 
 
 async def test_a_burst_of_transactions_moves_a_customer_into_gold_and_publishes_it(
@@ -38,8 +28,8 @@ async def test_a_burst_of_transactions_moves_a_customer_into_gold_and_publishes_
         assert seeded.status_code == 200
         assert (await client.post("/v1/model/refit")).status_code == 201
 
-        burst = [_order(customer, "10.00", 120)]
-        burst += [_order(customer, "500.00", d) for d in (90, 70, 50, 30, 10)]
+        burst = [order_record(customer, "10.00", 120)]
+        burst += [order_record(customer, "500.00", d) for d in (90, 70, 50, 30, 10)]
         burst.append(burst[-1])  # redelivered: applied once
         await produce(
             broker, topic_prefix + COMMERCE_TRANSACTIONS, burst, key=str(customer).encode()
@@ -92,7 +82,7 @@ async def test_bad_records_on_the_transactions_topic_do_not_stop_the_consumer(
         await produce(
             broker,
             topic_prefix + COMMERCE_TRANSACTIONS,
-            [poison.to_bytes(), _order(customer, "12.50", 3)],
+            [poison.to_bytes(), order_record(customer, "12.50", 3)],
         )
 
         async def applied() -> bool:

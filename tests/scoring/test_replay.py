@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -12,30 +11,22 @@ from sqlalchemy import func, select
 from services.scoring.models import CustomerStats
 from services.scoring.replay import replay
 from services.scoring.settings import ScoringSettings
-from shared.contracts.commerce import TransactionRecordedV1
 from shared.contracts.complaints import ComplaintFiledV1
 from shared.contracts.topics import COMMERCE_TRANSACTIONS, COMPLAINTS_COMPLAINTS
 from shared.db import Database, OutboxMessage
 from shared.events import to_envelope
 from tests.kafka_helpers import produce
 from tests.scoring.conftest import NOW
-
-
-def _order(customer: uuid.UUID, amount: str, days_ago: float, tid: str | None = None) -> bytes:
-    event = TransactionRecordedV1(
-        transaction_id=tid or uuid.uuid4().hex,
-        customer_id=customer,
-        amount=Decimal(amount),
-        occurred_at=NOW - dt.timedelta(days=days_ago),
-    )
-    return to_envelope(event, source="tests").to_bytes()
+from tests.scoring.helpers import order_record
 
 
 async def test_replay_rebuilds_the_same_state_from_the_log_and_publishes_nothing(
     settings_for: Callable[..., ScoringSettings], broker: str, topic_prefix: str, db: Database
 ) -> None:
     customer = uuid.uuid4()
-    orders = [_order(customer, "20.00", d, tid=f"r{i}") for i, d in enumerate((40, 20, 20, 5))]
+    orders = [
+        order_record(customer, "20.00", d, tid=f"r{i}") for i, d in enumerate((40, 20, 20, 5))
+    ]
     complaint = ComplaintFiledV1(
         complaint_id=uuid.uuid4(),
         customer_id=customer,

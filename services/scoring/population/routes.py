@@ -26,31 +26,19 @@ async def _everyone(session: Session, settings: Settings, models: Models) -> rep
 Everyone = Annotated[reports.Population, Depends(_everyone)]
 
 
-@router.get(
-    "/distribution",
-    response_model=DistributionRead,
-    summary="Customers per tier, RFM segment and lifecycle stage",
-)
+@router.get("/distribution", response_model=DistributionRead, summary="Customers by tier and stage")
 async def read_distribution(everyone: Everyone) -> reports.Distribution:
     """Customers per tier, RFM segment and lifecycle stage, scored now."""
     return reports.distribution(everyone)
 
 
-@router.get(
-    "/equity",
-    response_model=EquityRead,
-    summary="Customer equity: the sum of every customer's CLV",
-)
+@router.get("/equity", response_model=EquityRead, summary="Customer equity: the sum of all CLV")
 async def read_equity(everyone: Everyone) -> reports.Equity:
-    """Customer equity Σ CLV, in total and by tier."""
+    """Customer equity: the sum of every customer's CLV, in total and by tier."""
     return reports.equity(everyone)
 
 
-@router.get(
-    "/churn-rate",
-    response_model=ChurnRateRead,
-    summary="Population churn rate over the horizon and average lifetime",
-)
+@router.get("/churn-rate", response_model=ChurnRateRead, summary="Churn rate and average lifetime")
 async def read_churn_rate(everyone: Everyone) -> reports.ChurnRate:
-    """Expected share of buyers with no purchase over the horizon, and the implied lifetime."""
+    """Population churn rate over the horizon and the average lifetime it implies."""
     return reports.churn_rate(everyone)

@@ -19,54 +19,48 @@ from shared.db import Database
 from shared.events import Event, to_envelope
 from shared.inbox import Handler
 from tests.kafka_helpers import eventually, produce
+from tests.scoring import helpers
 from tests.scoring.conftest import NOW, running
-from tests.scoring.helpers import (
-    PER_CUSTOMER,
-    call,
-    deliver,
-    filed,
-    merged_event,
-    models_of,
-    order,
-    purchases_of,
-    rows_of,
-)
 
 
 async def test_an_erasure_deletes_everything_and_later_events_are_ignored(
     db: Database, scorer: Scorer, handlers: dict[str, Handler]
 ) -> None:
     erased, merged, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await deliver(
+    await helpers.deliver(
         db,
         handlers,
-        order(erased, "10.00", 30),
-        order(erased, "12.00", 3),
-        order(merged, "8.00", 3),
-        filed(erased),
-        call(erased),
-        order(other, "5.00", 1),
+        helpers.order(erased, "10.00", 30),
+        helpers.order(erased, "12.00", 3),
+        helpers.order(merged, "8.00", 3),
+        helpers.filed(erased),
+        helpers.call(erased),
+        helpers.order(other, "5.00", 1),
     )
-    await deliver(db, handlers, merged_event(erased, merged))
-    assert (await rows_of(db, erased))["recorded_transaction"] == 3
+    await helpers.deliver(db, handlers, helpers.merged_event(erased, merged))
+    assert (await helpers.rows_of(db, erased))["recorded_transaction"] == 3
 
     deleted = CustomerDeletedV1(customer_id=erased, deleted_at=NOW)
-    await deliver(db, handlers, deleted)
-    await deliver(db, handlers, deleted)  # redelivered: still fine
+    await helpers.deliver(db, handlers, deleted)
+    await helpers.deliver(db, handlers, deleted)  # redelivered: still fine
 
-    empty = dict.fromkeys((t.__tablename__ for t in PER_CUSTOMER), 0)
-    assert await rows_of(db, erased, merged) == empty
-    later = [order(erased, "99.00", 0), order(merged, "1.00", 0), filed(erased)]
-    await deliver(db, handlers, *later, call(merged))
-    assert await rows_of(db, erased, merged) == empty
+    empty = dict.fromkeys((t.__tablename__ for t in helpers.PER_CUSTOMER), 0)
+    assert await helpers.rows_of(db, erased, merged) == empty
+    later = [
+        helpers.order(erased, "99.00", 0),
+        helpers.order(merged, "1.00", 0),
+        helpers.filed(erased),
+    ]
+    await helpers.deliver(db, handlers, *later, helpers.call(merged))
+    assert await helpers.rows_of(db, erased, merged) == empty
     async with db.sessionmaker() as session:
         aliases = await session.scalar(select(func.count()).select_from(CustomerAlias))
         tombstones = set(await session.scalars(select(ErasedCustomer.customer_id)))
         with pytest.raises(CustomerNotScoredError):
-            await get_score(session, erased, **models_of(scorer))
+            await get_score(session, erased, **helpers.models_of(scorer))
     assert aliases == 0
     assert tombstones == {str(erased), str(merged)}
-    assert (await purchases_of(db, scorer, other))["orders"] == 1
+    assert (await helpers.purchases_of(db, scorer, other))["orders"] == 1
 
 
 async def test_merge_and_erasure_over_the_broker(
@@ -77,9 +71,9 @@ async def test_merge_and_erasure_over_the_broker(
     def record(event: Event) -> bytes:
         return to_envelope(event, source="tests").to_bytes()
 
-    merge = record(merged_event(survivor, merged))
+    merge = record(helpers.merged_event(survivor, merged))
     async with running(settings_for()) as client:
-        first = [record(order(c, "20.00", 10)) for c in (survivor, merged, erased)]
+        first = [record(helpers.order(c, "20.00", 10)) for c in (survivor, merged, erased)]
         await produce(broker, topic_prefix + COMMERCE_TRANSACTIONS, first)
 
         async def scored(customer: uuid.UUID, orders: int) -> bool:
@@ -98,9 +92,11 @@ async def test_merge_and_erasure_over_the_broker(
         await eventually(lambda: gone(merged), timeout=60, what="the merged customer gone")
         await eventually(lambda: gone(erased), timeout=60, what="the erased customer gone")
         assert await scored(survivor, 2)
-        later = [record(order(c, "5.00", 1)) for c in (merged, erased)]
+        later = [record(helpers.order(c, "5.00", 1)) for c in (merged, erased)]
         await produce(broker, topic_prefix + COMMERCE_TRANSACTIONS, later)
-        await eventually(lambda: scored(survivor, 3), timeout=60, what="the later order counted")
+        await eventually(
+            lambda: scored(survivor, 3), timeout=60, what="the later order counted"
+        )
         body = await client.post(
             "/v1/transactions",
             json={
