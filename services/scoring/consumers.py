@@ -45,11 +45,9 @@ async def on_call_event_recorded(
     session: AsyncSession, event: CallEventRecordedV1, envelope: CloudEvent
 ) -> None:
     """Count the contact for its customer."""
+    first = event.first_event_of_call
     await statistics.record_call_event(
-        session,
-        customer_id=event.customer_id,
-        occurred_at=event.occurred_at,
-        first_event_of_call=event.first_event_of_call,
+        session, event.customer_id, event.occurred_at, first_event_of_call=first
     )
 
 

@@ -60,9 +60,9 @@ async def _stats_for(
 
 async def record_call_event(
     session: AsyncSession,
-    *,
     customer_id: uuid.UUID,
     occurred_at: dt.datetime,
+    *,
     first_event_of_call: bool,
 ) -> CustomerStats | None:
     """Count a call event; the first event of a call also counts one contact."""
