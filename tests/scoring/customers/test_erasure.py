@@ -94,9 +94,7 @@ async def test_merge_and_erasure_over_the_broker(
         assert await scored(survivor, 2)
         later = [record(helpers.order(c, "5.00", 1)) for c in (merged, erased)]
         await produce(broker, topic_prefix + COMMERCE_TRANSACTIONS, later)
-        await eventually(
-            lambda: scored(survivor, 3), timeout=60, what="the later order counted"
-        )
+        await eventually(lambda: scored(survivor, 3), timeout=60, what="the later order counted")
         body = await client.post(
             "/v1/transactions",
             json={
