@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from services.scoring import btyd
+from services.scoring.model import btyd
 
 CUSTOMERS = 1_000_000
 TRUE = btyd.BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
@@ -82,15 +82,82 @@ def refit_benchmark(n: int = CUSTOMERS) -> dict[str, Any]:
     }
 
 
-async def _consumer_benchmark(events: int) -> dict[str, Any]:
+def _bench_settings(url: str, bootstrap: str, prefix: str) -> Any:
+    """Scoring settings over `url` and the bench broker, without scheduled refits."""
+    from services.scoring.settings import ScoringSettings
+
+    return ScoringSettings(
+        database_url=url,
+        migrate_on_start=False,
+        kafka_bootstrap_servers=bootstrap,
+        kafka_topic_prefix=prefix,
+        kafka_topic_partitions=1,
+        kafka_session_timeout_ms=2000,
+        refit_interval_seconds=0,
+        log_level="WARNING",
+    )
+
+
+def _transaction_records(events: int, now: dt.datetime, rng: np.random.Generator) -> list[bytes]:
+    """`events` orders of `events // 10` new customers, as records on the transactions topic."""
+    from shared.contracts.commerce import TransactionRecordedV1
+    from shared.events import to_envelope
+
+    customers = [uuid.uuid4() for _ in range(max(1, events // 10))]
+    return [
+        to_envelope(
+            TransactionRecordedV1(
+                transaction_id=f"t{i}",
+                customer_id=customers[i % len(customers)],
+                amount=Decimal(f"{rng.uniform(5, 100):.2f}"),
+                occurred_at=now - dt.timedelta(days=float(rng.uniform(0, 300))),
+            ),
+            source="bench",
+        ).to_bytes()
+        for i in range(events)
+    ]
+
+
+async def _produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
+    """Send every record to `topic` (one partition) and wait until the broker has them."""
+    from shared.kafka import ensure_topics, make_producer
+
+    await ensure_topics(bootstrap, [topic], partitions=1)
+    producer = make_producer(bootstrap, client_id="bench")
+    await producer.start()
+    try:
+        for value in values:
+            await producer.send(topic, value, key=b"k")
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def _consume_timed(settings: Any, events: int) -> dict[str, Any]:
+    """Start the app and time its commerce consumer through `events` records."""
     from asgi_lifespan import LifespanManager
 
     from services.scoring.main import create_app
-    from services.scoring.settings import ScoringSettings
-    from shared.contracts.commerce import TransactionRecordedV1
+
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=60):
+        runner = next(r for r in app.state.consumers if "commerce" in r.group_id)
+        await _until(lambda: runner.processed > 0, 0.01)
+        started, first = time.perf_counter(), runner.processed
+        await _until(lambda: runner.processed >= events, 0.05)
+        elapsed = time.perf_counter() - started
+    return {
+        "events": events,
+        "backend": "sqlite",
+        "scored_with_fitted_model": True,
+        "seconds": round(elapsed, 2),
+        "events_per_second": round((events - first) / elapsed, 1),
+    }
+
+
+async def _consumer_benchmark(events: int) -> dict[str, Any]:
+    """Events/s of the commerce consumer over a real broker, scoring with a fitted model."""
     from shared.contracts.topics import COMMERCE_TRANSACTIONS
-    from shared.events import to_envelope
-    from shared.kafka import ensure_topics, make_producer
     from shared.migrations import upgrade_async
     from tools.stack import Broker, free_port
 
@@ -100,56 +167,13 @@ async def _consumer_benchmark(events: int) -> dict[str, Any]:
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'scoring.db'}"
             await upgrade_async(Path("services/scoring/migrations"), url)
             prefix = f"bench{uuid.uuid4().hex[:6]}."
-            settings = ScoringSettings(
-                database_url=url,
-                migrate_on_start=False,
-                kafka_bootstrap_servers=broker.bootstrap,
-                kafka_topic_prefix=prefix,
-                kafka_topic_partitions=1,
-                kafka_session_timeout_ms=2000,
-                refit_interval_seconds=0,
-                log_level="WARNING",
-            )
+            settings = _bench_settings(url, broker.bootstrap, prefix)
             now = dt.datetime.now(dt.UTC)
             rng = np.random.default_rng(1)
             await _seed_and_fit(settings, now, rng)
-            customers = [uuid.uuid4() for _ in range(max(1, events // 10))]
-            values = [
-                to_envelope(
-                    TransactionRecordedV1(
-                        transaction_id=f"t{i}",
-                        customer_id=customers[i % len(customers)],
-                        amount=Decimal(f"{rng.uniform(5, 100):.2f}"),
-                        occurred_at=now - dt.timedelta(days=float(rng.uniform(0, 300))),
-                    ),
-                    source="bench",
-                ).to_bytes()
-                for i in range(events)
-            ]
-            topic = prefix + COMMERCE_TRANSACTIONS
-            await ensure_topics(broker.bootstrap, [topic], partitions=1)
-            producer = make_producer(broker.bootstrap, client_id="bench")
-            await producer.start()
-            try:
-                for value in values:
-                    await producer.send(topic, value, key=b"k")
-                await producer.flush()
-            finally:
-                await producer.stop()
-            app = create_app(settings)
-            async with LifespanManager(app, startup_timeout=60):
-                runner = next(r for r in app.state.consumers if "commerce" in r.group_id)
-                await _until(lambda: runner.processed > 0, 0.01)
-                started, first = time.perf_counter(), runner.processed
-                await _until(lambda: runner.processed >= events, 0.05)
-                elapsed = time.perf_counter() - started
-            return {
-                "events": events,
-                "backend": "sqlite",
-                "scored_with_fitted_model": True,
-                "seconds": round(elapsed, 2),
-                "events_per_second": round((events - first) / elapsed, 1),
-            }
+            values = _transaction_records(events, now, rng)
+            await _produce(broker.bootstrap, prefix + COMMERCE_TRANSACTIONS, values)
+            return await _consume_timed(settings, events)
     finally:
         broker.stop()
 
@@ -164,8 +188,11 @@ async def _until(condition: Any, interval: float) -> None:
 
 async def _seed_and_fit(settings: Any, now: dt.datetime, rng: np.random.Generator) -> None:
     """2,000 customers with BG/NBD-like histories and a fitted model, so events are scored."""
-    from services.scoring import service
-    from services.scoring.ledger import Transaction
+    from services.scoring.model.cache import ModelCache
+    from services.scoring.model.service import refit
+    from services.scoring.scores.service import Scorer
+    from services.scoring.statistics.ledger import Transaction
+    from services.scoring.statistics.service import record_transactions
     from shared.db import Database
 
     data = simulate(2000, TRUE, seed=7)
@@ -189,8 +216,9 @@ async def _seed_and_fit(settings: Any, now: dt.datetime, rng: np.random.Generato
     db = Database(settings.database_url)
     try:
         async with db.sessionmaker() as session:
-            await service.record_transactions(session, items, settings=settings, now=now)
-            await service.refit(session, settings=settings, now=now)
+            scorer = Scorer(settings=settings, models=ModelCache())
+            await record_transactions(session, items, scorer=scorer, now=now)
+            await refit(session, settings=settings, models=scorer.models, now=now)
             await session.commit()
     finally:
         await db.dispose()

@@ -9,45 +9,40 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.scoring import service
 from services.scoring.consumers import consumer_specs
-from services.scoring.errors import NotEnoughDataError
-from services.scoring.routes import ROUTERS
+from services.scoring.model import jobs
+from services.scoring.model import routes as model_routes
+from services.scoring.model.cache import ModelCache
+from services.scoring.population import routes as population_routes
+from services.scoring.scores import routes as score_routes
+from services.scoring.scores.service import Scorer
 from services.scoring.settings import ScoringSettings
+from services.scoring.statistics import routes as statistics_routes
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts.topics import SCORING_SCORES
-from shared.db import Database
-from shared.logging import get_logger
 
-log = get_logger(__name__)
-
-
-async def scheduled_refits(app: FastAPI, settings: ScoringSettings) -> None:
-    """Refit every `refit_interval_seconds`, so thresholds follow the population."""
-    while True:
-        await asyncio.sleep(settings.refit_interval_seconds)
-        db: Database = app.state.db
-        try:
-            async with db.sessionmaker() as session:
-                fit = await service.refit(session, settings=settings, trigger="schedule")
-                await session.commit()
-            published = await service.rescore_all(db, settings=settings)
-            log.info("model_refitted", fit_id=fit.fit_id, customers=fit.customers, events=published)
-        except NotEnoughDataError as exc:
-            log.info("model_refit_skipped", reason=exc.detail)
-        except Exception as exc:
-            log.warning("model_refit_failed", error=repr(exc))
+ROUTERS = (
+    score_routes.router,
+    statistics_routes.router,
+    model_routes.router,
+    population_routes.router,
+)
 
 
 def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     """The scoring service app."""
     settings = settings or ScoringSettings()
+    # One model cache for the app: requests and consumers score with the same latest fit.
+    scorer = Scorer(settings=settings, models=ModelCache())
 
     @contextlib.asynccontextmanager
     async def resources(app: FastAPI) -> AsyncIterator[None]:
         task = None
         if settings.refit_interval_seconds > 0:
-            task = asyncio.create_task(scheduled_refits(app, settings), name="scoring-refits")
+            refits = jobs.scheduled_refits(
+                app.state.db, scorer=scorer, interval_seconds=settings.refit_interval_seconds
+            )
+            task = asyncio.create_task(refits, name="scoring-refits")
         try:
             yield
         finally:
@@ -68,9 +63,10 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             migrations_dir=Path(__file__).parent / "migrations",
             routers=list(ROUTERS),
             publishes=[SCORING_SCORES],
-            consumers=consumer_specs(settings),
+            consumers=consumer_specs(scorer),
             resources=resources,
         )
     )
     app.state.settings = settings
+    app.state.models = scorer.models
     return app

@@ -114,14 +114,14 @@ class ModelFit(Base):
 
     __tablename__ = "model_fit"
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    fit_id: Mapped[int] = mapped_column("id", BigIntPK, primary_key=True, autoincrement=True)
     fitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     trigger: Mapped[str] = mapped_column(String(16))
     customers: Mapped[int] = mapped_column(Integer)
     repeat_buyers: Mapped[int] = mapped_column(Integer)
     bgnbd: Mapped[dict[str, Any]] = mapped_column(JSON)
     gamma_gamma: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    thresholds: Mapped[dict[str, Any]] = mapped_column(JSON)
+    tier_thresholds: Mapped[dict[str, Any]] = mapped_column("thresholds", JSON)
     rfm_edges: Mapped[dict[str, Any]] = mapped_column(JSON)
     fit_seconds: Mapped[float] = mapped_column(Float)
 

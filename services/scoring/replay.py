@@ -4,7 +4,8 @@ Reads the scoring service's input topics from the beginning (no consumer group, 
 consumers' offsets are untouched) and applies every event through the same handlers as the
 live consumers. Each event is claimed under the consumer name `scoring.replay`, so running it
 twice changes nothing; `--reset` clears the per-customer state first and rebuilds it whole.
-Replayed changes are not published: the live service already published them.
+Replayed changes are not published (the handlers rescore with `publish_events=False`): the
+live service already published them.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import delete
 
-from services.scoring import service
 from services.scoring.consumers import consumer_specs
+from services.scoring.model.cache import ModelCache
 from services.scoring.models import (
     ComplaintState,
     CustomerStats,
@@ -27,6 +28,7 @@ from services.scoring.models import (
     RecordedTransaction,
     ScoreHistory,
 )
+from services.scoring.scores.service import Scorer
 from services.scoring.settings import ScoringSettings
 from shared.contracts import registry
 from shared.db import Database, ProcessedEvent
@@ -97,24 +99,23 @@ async def _apply_batch(
     stats: ReplayStats,
 ) -> None:
     async with db.sessionmaker() as session:
-        with service.events_suppressed():
-            for record in records:
-                stats.records += 1
-                try:
-                    envelope = CloudEvent.from_bytes(record.value)
-                    event = registry.decode(envelope)
-                except UndecodableEventError:
-                    stats.undecodable += 1
-                    continue
-                handler = handlers.get(envelope.type)
-                if event is None or handler is None:
-                    stats.ignored += 1
-                    continue
-                if not await claim(session, consumer=CONSUMER, event_id=envelope.id):
-                    stats.duplicates += 1
-                    continue
-                await handler(session, event, envelope)
-                stats.applied += 1
+        for record in records:
+            stats.records += 1
+            try:
+                envelope = CloudEvent.from_bytes(record.value)
+                event = registry.decode(envelope)
+            except UndecodableEventError:
+                stats.undecodable += 1
+                continue
+            handler = handlers.get(envelope.type)
+            if event is None or handler is None:
+                stats.ignored += 1
+                continue
+            if not await claim(session, consumer=CONSUMER, event_id=envelope.id):
+                stats.duplicates += 1
+                continue
+            await handler(session, event, envelope)
+            stats.applied += 1
         await session.commit()
 
 
@@ -126,7 +127,8 @@ async def replay(
     stats = ReplayStats()
     handlers: dict[str, Handler] = {}
     topics: list[str] = []
-    for spec in consumer_specs(settings):
+    scorer = Scorer(settings=settings, models=ModelCache(), publish_events=False)
+    for spec in consumer_specs(scorer):
         handlers.update(spec.handlers)
         topics += [settings.kafka_topic_prefix + t for t in spec.topics]
     consumer = AIOKafkaConsumer(

@@ -12,9 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
+from services.scoring.consumers import consumer_specs
 from services.scoring.main import create_app
+from services.scoring.model.cache import ModelCache
+from services.scoring.scores.service import Scorer
 from services.scoring.settings import ScoringSettings
 from shared.db import Database
+from shared.inbox import Handler
 from tests.builders import scoring_settings
 from tests.conftest import serve
 from tests.kafka_helpers import eventually
@@ -107,3 +111,24 @@ async def db(settings_for: Callable[..., ScoringSettings]) -> AsyncIterator[Data
     database = Database(settings_for().database_url)
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+def settings(settings_for: Callable[..., ScoringSettings]) -> ScoringSettings:
+    """Test settings over the test's database (the same one the `db` fixture reads)."""
+    return settings_for()
+
+
+@pytest.fixture
+def scorer(settings: ScoringSettings) -> Scorer:
+    """Rescoring as the app does it, with a model cache of the test's own."""
+    return Scorer(settings=settings, models=ModelCache())
+
+
+@pytest.fixture
+def handlers(scorer: Scorer) -> dict[str, Handler]:
+    """Every handler of every scoring consumer group, as the runner would call them."""
+    out: dict[str, Handler] = {}
+    for spec in consumer_specs(scorer):
+        out.update(spec.handlers)
+    return out

@@ -1,16 +1,14 @@
-"""HTTP shapes of the scoring service."""
+"""HTTP shapes of a customer's scores and score history."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-Tier = Literal["gold", "silver", "bronze", "iron"]
-Stage = Literal["exploration", "formation", "stability", "decline"]
+from shared.contracts.scoring import LifecycleStage, Tier
 
 
 class ContactActivity(BaseModel):
@@ -99,7 +97,7 @@ class ChurnRead(BaseModel):
 class LifecycleRead(BaseModel):
     """Relationship stage and the rule that chose it."""
 
-    stage: Stage
+    stage: LifecycleStage
     rule: str
 
 
@@ -125,45 +123,6 @@ class CustomerScoreRead(BaseModel):
     computed_at: dt.datetime
 
 
-class TransactionCreate(BaseModel):
-    """An order or a refund; stored once per `transaction_id`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    transaction_id: str = Field(min_length=1, max_length=128)
-    customer_id: uuid.UUID
-    kind: Literal["order", "refund"] = "order"
-    amount: Decimal = Field(ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2)
-    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
-    occurred_at: AwareDatetime
-    refers_to: str | None = Field(default=None, max_length=128)
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _not_in_the_future(cls, value: dt.datetime) -> dt.datetime:
-        # A day of slack for clock skew; later than that is a data error.
-        if value > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
-            raise ValueError("occurred_at is in the future")
-        return value
-
-
-class TransactionBatch(BaseModel):
-    """Several transactions in one request."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    transactions: list[TransactionCreate] = Field(min_length=1)
-
-
-class TransactionsRecorded(BaseModel):
-    """What a POST of transactions changed."""
-
-    accepted: int
-    duplicates: int
-    customers: int
-    events_published: int
-
-
 class HistoryEntry(BaseModel):
     """Scores as published at one time."""
 
@@ -174,7 +133,7 @@ class HistoryEntry(BaseModel):
     clv: float | None
     churn_risk: float
     rfm_segment: str | None
-    lifecycle_stage: Stage | None
+    lifecycle_stage: LifecycleStage | None
     cause: str
 
 
@@ -183,58 +142,3 @@ class ScoreHistoryRead(BaseModel):
 
     customer_id: uuid.UUID
     entries: list[HistoryEntry]
-
-
-class ModelRead(BaseModel):
-    """The latest fit: parameters, fit quality, fit time and derived thresholds."""
-
-    fit_id: int
-    fitted_at: dt.datetime
-    trigger: str
-    customers: int
-    repeat_buyers: int
-    time_unit: str = "weeks"
-    bgnbd: dict[str, float | int | bool | str]
-    gamma_gamma: dict[str, float | int | bool | str] | None
-    tier_thresholds: dict[str, float]
-    rfm_edges: dict[str, list[float]]
-    fit_seconds: float
-
-
-class DistributionRead(BaseModel):
-    """How customers spread over tiers, RFM segments and lifecycle stages, at read time."""
-
-    customers: int
-    buyers: int
-    tiers: dict[str, int]
-    segments: dict[str, int]
-    lifecycle_stages: dict[str, int]
-    fit_id: int | None
-    computed_at: dt.datetime
-
-
-class EquityRead(BaseModel):
-    """Customer equity: the sum of every customer's CLV."""
-
-    customers: int
-    equity: float
-    equity_textbook: float
-    average_clv: float
-    by_tier: dict[str, float]
-    horizon_months: int
-    fit_id: int
-    computed_at: dt.datetime
-
-
-class ChurnRateRead(BaseModel):
-    """Population churn over the horizon and the average lifetime it implies."""
-
-    buyers: int
-    horizon_weeks: float
-    churn_rate: float = Field(description="Mean probability of no purchase over the horizon.")
-    average_lifetime_weeks: float | None = Field(description="horizon / churn rate.")
-    at_risk: int = Field(description="Customers with churn risk at or above the threshold.")
-    threshold: float
-    expected_inactive: float = Field(description="Sum of (1 - P(alive)) over buyers.")
-    fit_id: int
-    computed_at: dt.datetime

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 from typing import Any
 
 import numpy as np
 import pytest
 
-from services.scoring import btyd, scores
-from tests.scoring.cdnow import CALIBRATION_END, HOLDOUT_END, sample_log
+from services.scoring.model import btyd
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -159,38 +157,3 @@ def test_clv_matches_lifetimes_dcf_in_weeks(with_money: Any) -> None:
     np.testing.assert_allclose(clv, expected, rtol=1e-4, atol=1e-3)
     # The textbook yearly form at a 0 % rate is the undiscounted sum of the monthly flows.
     np.testing.assert_allclose(btyd.textbook_clv(flows, 0.0), flows.sum(axis=1))
-
-
-def _calibration_and_holdout() -> tuple[scores.History, np.ndarray[Any, Any], list[Any]]:
-    calibration: dict[int, dict[dt.date, float]] = {}
-    holdout: dict[int, int] = {}
-    for p in sample_log():
-        if p.day <= CALIBRATION_END:
-            days = calibration.setdefault(p.customer, {})
-            days[p.day] = days.get(p.day, 0.0) + float(p.spend)
-        elif p.day <= HOLDOUT_END:
-            holdout[p.customer] = holdout.get(p.customer, 0) + 1
-    ids = sorted(calibration)
-    h = scores.history(
-        [min(calibration[c]) for c in ids],
-        [max(calibration[c]) for c in ids],
-        [len(calibration[c]) for c in ids],
-        [sum(calibration[c].values()) for c in ids],
-        [calibration[c][min(calibration[c])] for c in ids],
-        CALIBRATION_END,
-    )
-    churned = np.array([holdout.get(c, 0) == 0 for c in ids])
-    return h, churned, ids
-
-
-def test_churn_risk_ranks_holdout_churners_with_auc_at_least_075() -> None:
-    h, churned, _ = _calibration_and_holdout()
-    fit = btyd.fit_bgnbd(h.x, h.t_x, h.T)
-    model = scores.PopulationModel(1, dt.datetime.now(dt.UTC), fit.params, None, {}, {})
-    risk = scores.model_risk_vector(model, h, scores.Policy(churn_horizon_weeks=39))
-    alive = btyd.probability_alive(fit.params, h.x, h.t_x, h.T)
-
-    assert scores.auc(risk, churned) >= 0.75
-    # P(alive) alone ranks worse than chance: every one-time buyer gets 1.
-    assert scores.auc(1 - alive, churned) < 0.5
-    assert churned.mean() == pytest.approx(0.71, abs=0.01)

@@ -148,11 +148,18 @@ def fit_bgnbd(
     r, alpha, a, b = np.exp(result.x)
     params = BetaGeoParams(float(r), float(alpha / scale), float(a), float(b))
     ll = float(np.dot(w, bgnbd_log_likelihood(params, xu, tu, age_u)))
+    return _fit_result(params, ll, w, result, started)
+
+
+def _fit_result(
+    params: P, log_likelihood: float, weights: Array, result: Any, started: float
+) -> FitResult[P]:
+    """How a fit went: `weights` counts the customers behind each distinct history."""
     return FitResult(
         params=params,
-        log_likelihood=ll,
-        n=int(total),
-        distinct_rows=int(xu.size),
+        log_likelihood=log_likelihood,
+        n=int(float(weights.sum())),
+        distinct_rows=int(weights.size),
         iterations=int(result.nit),
         converged=_converged(result),
         seconds=time.perf_counter() - started,
@@ -284,15 +291,7 @@ def fit_gamma_gamma(
     p, q, v = np.exp(result.x)
     params = GammaGammaParams(float(p), float(q), float(v / scale))
     ll = float(np.dot(w, gamma_gamma_log_likelihood(params, xu, mu)))
-    return FitResult(
-        params=params,
-        log_likelihood=ll,
-        n=int(total),
-        distinct_rows=int(xu.size),
-        iterations=int(result.nit),
-        converged=_converged(result),
-        seconds=time.perf_counter() - started,
-    )
+    return _fit_result(params, ll, w, result, started)
 
 
 def expected_spend(params: GammaGammaParams, x: ArrayLike, m: ArrayLike) -> Array:

@@ -1,0 +1,1 @@
+"""Population views: every customer scored at once, counted by tier, segment and stage."""

@@ -1,0 +1,1 @@
+"""Per-customer scores: value and tier, RFM, churn risk with reasons, lifecycle, publishing."""

@@ -1,0 +1,125 @@
+"""Scoring customers: rescore and publish what changed, read a customer's scores and history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.errors import CustomerNotScoredError
+from services.scoring.model.cache import ModelCache
+from services.scoring.models import CustomerStats, ScoreHistory
+from services.scoring.scores import repository
+from services.scoring.scores.card import CustomerScore, customer_score, score_card, score_cards
+from services.scoring.scores.policy import policy_of
+from services.scoring.scores.publishing import PublishedScores, events_for, published_scores
+from services.scoring.settings import ScoringSettings
+from shared.db import utcnow
+from shared.events import Event
+from shared.outbox import stage_event
+
+SOURCE = "scoring"
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """What rescoring needs: the settings, the app's model cache, and whether to publish.
+
+    `publish_events=False` (rebuilding from the event log) still updates the stored scores and
+    their history, but stages no events: the live service published them already.
+    """
+
+    settings: ScoringSettings
+    models: ModelCache
+    publish_events: bool = True
+
+
+async def rescore(
+    session: AsyncSession,
+    stats: CustomerStats,
+    *,
+    scorer: Scorer,
+    now: dt.datetime | None = None,
+    cause: str = "event",
+) -> int:
+    """Score the customer and stage the events a meaningful change calls for; returns how many."""
+    return await rescore_many(session, [stats], scorer=scorer, now=now, cause=cause)
+
+
+async def rescore_many(
+    session: AsyncSession,
+    stats: Sequence[CustomerStats],
+    *,
+    scorer: Scorer,
+    now: dt.datetime | None = None,
+    cause: str = "event",
+) -> int:
+    """Score customers together, keep what changed and stage the events it calls for."""
+    if not stats:
+        return 0
+    now = now or utcnow()
+    model = await scorer.models.current(session)
+    cards = score_cards(stats, model, policy_of(scorer.settings), now)
+    events: list[Event] = []
+    for row, card in zip(stats, cards, strict=True):
+        new = published_scores(card)
+        found = events_for(row, new, card, settings=scorer.settings, now=now)
+        if found:
+            _record_published(session, row, new, now=now, cause=cause)
+            events += found
+    # One flush for the statistics and history rows, so each stage_event flushes one row.
+    await session.flush()
+    if not scorer.publish_events:
+        return 0
+    for event in events:
+        await stage_event(session, event, source=SOURCE)
+    return len(events)
+
+
+def _record_published(
+    session: AsyncSession,
+    stats: CustomerStats,
+    new: PublishedScores,
+    *,
+    now: dt.datetime,
+    cause: str,
+) -> None:
+    """Keep `new` as the scores last published, on the statistics row and in the history."""
+    stats.tier, stats.clv, stats.churn_risk = new.tier, new.clv, new.churn_risk
+    stats.rfm_segment, stats.lifecycle_stage, stats.scored_at = (
+        new.rfm_segment,
+        new.lifecycle_stage,
+        now,
+    )
+    session.add(
+        ScoreHistory(customer_id=stats.customer_id, scored_at=now, cause=cause, **asdict(new))
+    )
+
+
+async def get_score(
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    *,
+    settings: ScoringSettings,
+    models: ModelCache,
+    now: dt.datetime | None = None,
+) -> CustomerScore:
+    """The customer's current scores; raises `CustomerNotScoredError`."""
+    now = now or utcnow()
+    stats = await repository.find_stats(session, str(customer_id))
+    if stats is None:
+        raise CustomerNotScoredError(customer_id)
+    model = await models.current(session)
+    return customer_score(stats, score_card(stats, model, policy_of(settings), now), model, now)
+
+
+async def get_history(
+    session: AsyncSession, customer_id: uuid.UUID, *, limit: int
+) -> Sequence[ScoreHistory]:
+    """Published scores of the customer, newest first; raises `CustomerNotScoredError`."""
+    if await repository.find_stats(session, str(customer_id)) is None:
+        raise CustomerNotScoredError(customer_id)
+    return await repository.history(session, str(customer_id), limit=limit)

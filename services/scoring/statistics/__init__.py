@@ -1,0 +1,1 @@
+"""Per-customer statistics: transactions, contacts, complaints and surveys, folded in."""
