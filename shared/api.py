@@ -8,8 +8,10 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.contracts.permissions import PERMISSIONS
 from shared.db import get_session
 from shared.errors import PROBLEM_JSON
+from shared.identity import Requires
 from shared.settings import ServiceSettings
 
 # One transaction per request, committed before the response is sent (see `get_session`).
@@ -24,6 +26,17 @@ PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 def problem(description: str) -> dict[str, Any]:
     """An OpenAPI `responses` entry for an error answered as problem details."""
     return {"description": description, **PROBLEM}
+
+
+def allow(permission: str) -> list[Any]:
+    """A route's `dependencies`: only callers holding `permission` get in.
+
+    `@router.post("/v1/complaints", dependencies=allow("complaints:file"))` declares who may
+    call the route next to it; the OpenAPI document shows it as the operation's `x-permission`.
+    """
+    if permission not in PERMISSIONS:
+        raise ValueError(f"{permission!r} is not in shared/contracts/permissions.py")
+    return [Depends(Requires(permission))]
 
 
 def settings_dependency(cls: type[S]) -> Callable[[Request], S]:

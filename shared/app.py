@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
+from shared.api import problem
 from shared.contracts import registry
 from shared.contracts.topics import dead_letter_topic
 from shared.db import Database
 from shared.errors import install_error_handlers
 from shared.health import BrokerProbe, ReadinessCheck, health_router
+from shared.identity import permission_of
 from shared.inbox import ConsumerRunner, Handler
 from shared.kafka import ensure_topics
 from shared.logging import configure_logging, get_logger
@@ -152,7 +155,41 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     app.include_router(health_router(_readiness_checks(app, spec, probe)))
     for router in spec.routers:
         app.include_router(router)
+    _publish_permissions(app, spec.routers)
     return app
+
+
+def route_permissions(routers: Sequence[APIRouter]) -> dict[tuple[str, str], str | None]:
+    """`(METHOD, path)` of every route under `/v1/` and the permission it requires (or None)."""
+    table: dict[tuple[str, str], str | None] = {}
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.path.startswith("/v1/"):
+                for method in sorted(route.methods or ()):
+                    table[(method, route.path)] = permission_of(route.dependant)
+    return table
+
+
+def _publish_permissions(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+    """Show each operation's permission in the OpenAPI document, with its 401 and 403."""
+    build = app.openapi
+    permissions = route_permissions(routers)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        for (method, path), permission in permissions.items():
+            operation = schema.get("paths", {}).get(path, {}).get(method.lower())
+            if operation is None or permission is None:
+                continue
+            operation["x-permission"] = permission
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("401", problem("Not called through the gateway, or not signed in"))
+            responses.setdefault("403", problem(f"The caller does not hold `{permission}`"))
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _readiness_checks(

@@ -41,8 +41,8 @@ class Identity(BaseModel):
 
     @property
     def actor(self) -> str:
-        """How audit trails name this caller."""
-        return self.subject
+        """How audit trails name this caller: the agent id of a person, else the subject."""
+        return self.agent_id or self.subject
 
     def may(self, permission: str) -> bool:
         """Whether the caller holds `permission`."""
@@ -110,10 +110,7 @@ def verify_identity_token(token: str, *, secret: str, audience: str) -> Identity
 
 
 def caller_identity(request: Request) -> Identity:
-    """The verified identity of the request (a FastAPI dependency)."""
-    cached = getattr(request.state, "identity", None)
-    if isinstance(cached, Identity):
-        return cached
+    """The verified identity of the request (a FastAPI dependency, solved once per request)."""
     token = request.headers.get(IDENTITY_HEADER)
     if not token:
         raise IdentityMissingError()
@@ -122,7 +119,6 @@ def caller_identity(request: Request) -> Identity:
         secret=request.app.state.settings.internal_token_secret,
         audience=request.app.state.service_name,
     )
-    request.state.identity = identity
     return identity
 
 

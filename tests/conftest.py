@@ -25,6 +25,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from shared.migrations import upgrade
+from tests.identity import GatewayIdentity
 from tools.services import BY_NAME
 from tools.stack import Broker, Postgres, free_port, port_open, stop_everything_started
 
@@ -186,7 +187,11 @@ async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Run the app's lifespan and hand out a client talking to it in-process."""
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        # Services trust only the gateway's word on who calls: sign every request as it would.
+        auth = GatewayIdentity(app.state.service_name)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", auth=auth
+        ) as client:
             yield client
 
 

@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Request
 from services.complaints.complaints.etag import expected_version
 from services.complaints.settings import ComplaintsSettings
 from shared.api import problem, settings_dependency
+from shared.identity import Caller
 
 # The source of the current time: `create_app(clock=...)` lets tests drive it.
 Clock = Callable[[], dt.datetime]
@@ -24,15 +25,15 @@ def _now(request: Request) -> dt.datetime:
 
 
 Now = Annotated[dt.datetime, Depends(_now)]
-Actor = Annotated[
-    str,
-    Header(
-        alias="X-Actor",
-        min_length=1,
-        max_length=100,
-        description="Who is acting (agent id); the gateway sets it from the caller's identity.",
-    ),
-]
+
+
+def _actor(caller: Caller) -> str:
+    return caller.actor
+
+
+# Who is acting, for the audit trail: the agent id of a person, else the caller's subject, as
+# the gateway vouched for it (never a header the client sets).
+Actor = Annotated[str, Depends(_actor)]
 _IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 

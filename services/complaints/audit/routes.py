@@ -9,13 +9,14 @@ from fastapi import APIRouter
 from services.complaints.audit import service
 from services.complaints.audit.schemas import AuditEntryRead
 from services.complaints.dependencies import NOT_FOUND
-from shared.api import Session
+from shared.api import Session, allow
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
 
 @router.get(
     "/{complaint_id}/audit",
+    dependencies=allow("complaints:read"),
     response_model=list[AuditEntryRead],
     summary="A complaint's audit trail, oldest first",
     responses=NOT_FOUND,

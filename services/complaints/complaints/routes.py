@@ -31,7 +31,7 @@ from services.complaints.lifecycle.lifecycle import allowed_from
 from services.complaints.models import Complaint
 from services.complaints.sla.deadlines import met_at
 from services.complaints.sla.policy import TARGETS
-from shared.api import Session, problem
+from shared.api import Session, allow, problem
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
@@ -70,6 +70,7 @@ def answer(response: Response, complaint: Complaint) -> ComplaintRead:
 
 @router.post(
     "",
+    dependencies=allow("complaints:file"),
     response_model=ComplaintRead,
     status_code=201,
     summary="File a complaint",
@@ -85,7 +86,7 @@ async def file_complaint(
     response: Response,
     settings: Settings,
     now: Now,
-    actor: Actor = "api",
+    actor: Actor,
 ) -> ComplaintRead:
     """File a complaint."""
     complaint = await service.file_complaint(session, data, actor=actor, now=now, settings=settings)
@@ -95,6 +96,7 @@ async def file_complaint(
 
 @router.get(
     "",
+    dependencies=allow("complaints:read"),
     response_model=ComplaintPage,
     summary="List complaints, newest first",
     responses={400: problem("Bad cursor"), **INVALID},
@@ -112,6 +114,7 @@ async def list_complaints(
 
 @router.get(
     "/{complaint_id}",
+    dependencies=allow("complaints:read"),
     response_model=ComplaintRead,
     summary="Read a complaint",
     description="The ETag header carries its version, for If-Match on changes.",
@@ -126,6 +129,7 @@ async def read_complaint(
 
 @router.patch(
     "/{complaint_id}",
+    dependencies=allow("complaints:update"),
     response_model=ComplaintRead,
     summary="Change a complaint's fields",
     description=(
@@ -142,7 +146,7 @@ async def update_complaint(
     settings: Settings,
     now: Now,
     version: RequiredVersion,
-    actor: Actor = "api",
+    actor: Actor,
 ) -> ComplaintRead:
     """Change a complaint's fields."""
     complaint = await service.update_complaint(

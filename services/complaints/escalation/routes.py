@@ -11,13 +11,14 @@ from services.complaints.complaints.schemas import ComplaintRead
 from services.complaints.dependencies import ERRORS, Actor, Now, Settings, VersionIfSent
 from services.complaints.escalation import service
 from services.complaints.escalation.schemas import EscalationRequest
-from shared.api import Session
+from shared.api import Session, allow
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
 
 @router.post(
     "/{complaint_id}/escalations",
+    dependencies=allow("complaints:escalate"),
     response_model=ComplaintRead,
     summary="Escalate a complaint one level",
     description="Level 1 notifies the team, 2 reassigns to the supervisor queue, 3+ raises.",
@@ -31,7 +32,7 @@ async def escalate(
     settings: Settings,
     now: Now,
     version: VersionIfSent,
-    actor: Actor = "api",
+    actor: Actor,
 ) -> ComplaintRead:
     """Escalate a complaint one level."""
     complaint = await service.escalate_complaint(

@@ -11,13 +11,14 @@ from services.complaints.complaints.schemas import ComplaintRead
 from services.complaints.dependencies import ERRORS, Actor, Now, Settings, VersionIfSent
 from services.complaints.lifecycle import service
 from services.complaints.lifecycle.schemas import TransitionRequest
-from shared.api import Session
+from shared.api import Session, allow
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
 
 @router.post(
     "/{complaint_id}/transitions",
+    dependencies=allow("complaints:transition"),
     response_model=ComplaintRead,
     summary="Move a complaint along its lifecycle",
     description=(
@@ -34,7 +35,7 @@ async def transition(
     settings: Settings,
     now: Now,
     version: VersionIfSent,
-    actor: Actor = "api",
+    actor: Actor,
 ) -> ComplaintRead:
     """Move a complaint along its lifecycle."""
     complaint = await service.transition_complaint(

@@ -9,13 +9,14 @@ from fastapi import APIRouter
 from services.complaints.dependencies import INVALID, Now
 from services.complaints.reports.schemas import ComplaintReport
 from services.complaints.reports.service import complaint_report
-from shared.api import Session
+from shared.api import Session, allow
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
 
 @router.get(
     "/reports/summary",
+    dependencies=allow("complaints:report"),
     response_model=ComplaintReport,
     summary="Complaint handling figures for a period",
     description=(

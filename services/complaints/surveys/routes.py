@@ -9,13 +9,14 @@ from fastapi import APIRouter
 from services.complaints.dependencies import INVALID, NOT_FOUND, Now
 from services.complaints.surveys import service
 from services.complaints.surveys.schemas import SurveyCreate, SurveyRead
-from shared.api import Session, problem
+from shared.api import Session, allow, problem
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
 
 @router.post(
     "/{complaint_id}/survey",
+    dependencies=allow("complaints:survey"),
     response_model=SurveyRead,
     status_code=201,
     summary="Record the complainant's satisfaction after closure",

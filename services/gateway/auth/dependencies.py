@@ -59,7 +59,6 @@ async def authorize(request: Request, settings: Settings) -> Authorized:
         await state.limits.count_failed_auth(client_ip)
         raise
     await state.limits.count_principal(identity.subject)
-    request.state.identity = identity
     return Authorized(path=path, identity=identity)
 
 

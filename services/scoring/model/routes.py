@@ -10,13 +10,14 @@ from services.scoring.dependencies import Scoring
 from services.scoring.model import jobs, service
 from services.scoring.model.schemas import ModelRead
 from services.scoring.models import ModelFit
-from shared.api import Session, problem
+from shared.api import Session, allow, problem
 
 router = APIRouter(prefix="/v1/model", tags=["model"])
 
 
 @router.get(
     "",
+    dependencies=allow("model:read"),
     response_model=ModelRead,
     summary="The latest fit: parameters, log-likelihood, fit time, tier cut points",
     responses={404: problem("No model fitted yet")},
@@ -28,6 +29,7 @@ async def read_model(session: Session) -> ModelFit:
 
 @router.post(
     "/refit",
+    dependencies=allow("model:refit"),
     response_model=ModelRead,
     status_code=201,
     summary="Fit BG/NBD and Gamma-Gamma on every buyer now and rebuild the thresholds",

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from services.scoring.dependencies import Models, Settings
 from services.scoring.population import reports, service
 from services.scoring.population.schemas import ChurnRateRead, DistributionRead, EquityRead
-from shared.api import Session, problem
+from shared.api import Session, allow, problem
 
 router = APIRouter(
     prefix="/v1/scores",
@@ -26,19 +26,34 @@ async def _everyone(session: Session, settings: Settings, models: Models) -> rep
 Everyone = Annotated[reports.Population, Depends(_everyone)]
 
 
-@router.get("/distribution", response_model=DistributionRead, summary="Customers by tier and stage")
+@router.get(
+    "/distribution",
+    response_model=DistributionRead,
+    summary="Customers by tier and stage",
+    dependencies=allow("scores:population"),
+)
 async def read_distribution(everyone: Everyone) -> reports.Distribution:
     """Customers per tier, RFM segment and lifecycle stage, scored now."""
     return reports.distribution(everyone)
 
 
-@router.get("/equity", response_model=EquityRead, summary="Customer equity: the sum of all CLV")
+@router.get(
+    "/equity",
+    response_model=EquityRead,
+    summary="Customer equity: the sum of all CLV",
+    dependencies=allow("scores:population"),
+)
 async def read_equity(everyone: Everyone) -> reports.Equity:
     """Customer equity: the sum of every customer's CLV, in total and by tier."""
     return reports.equity(everyone)
 
 
-@router.get("/churn-rate", response_model=ChurnRateRead, summary="Churn rate and average lifetime")
+@router.get(
+    "/churn-rate",
+    response_model=ChurnRateRead,
+    summary="Churn rate and average lifetime",
+    dependencies=allow("scores:population"),
+)
 async def read_churn_rate(everyone: Everyone) -> reports.ChurnRate:
     """Population churn rate over the horizon and the average lifetime it implies."""
     return reports.churn_rate(everyone)

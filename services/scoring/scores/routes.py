@@ -11,7 +11,7 @@ from services.scoring.dependencies import Models, Settings
 from services.scoring.scores import service
 from services.scoring.scores.card import CustomerScore
 from services.scoring.scores.schemas import CustomerScoreRead, HistoryEntry, ScoreHistoryRead
-from shared.api import Session, problem
+from shared.api import Session, allow, problem
 
 router = APIRouter(
     prefix="/v1/customers",
@@ -22,6 +22,7 @@ router = APIRouter(
 
 @router.get(
     "/{customer_id}/score",
+    dependencies=allow("scores:read"),
     response_model=CustomerScoreRead,
     summary="A customer's current scores, with their inputs and reasons",
 )
@@ -34,6 +35,7 @@ async def read_score(
 
 @router.get(
     "/{customer_id}/score/history",
+    dependencies=allow("scores:read"),
     response_model=ScoreHistoryRead,
     summary="Scores as published for a customer, newest first",
 )

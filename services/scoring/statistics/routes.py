@@ -12,13 +12,14 @@ from services.scoring.statistics.schemas import (
     TransactionCreate,
     TransactionsRecordedRead,
 )
-from shared.api import Session, problem
+from shared.api import Session, allow, problem
 
 router = APIRouter(prefix="/v1/transactions", tags=["transactions"])
 
 
 @router.post(
     "",
+    dependencies=allow("transactions:record"),
     response_model=TransactionsRecordedRead,
     summary="Record orders and refunds (one, or up to 10,000 in `transactions`)",
     description=(

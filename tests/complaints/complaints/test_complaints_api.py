@@ -16,6 +16,7 @@ from services.complaints.models import Complaint, ComplaintAudit
 from shared.db import OutboxMessage
 from tests.complaints.conftest import FakeClock, complaint_body, new_customer
 from tests.complaints.helpers import file_via_api
+from tests.identity import identity_headers
 
 PROBLEM = "application/problem+json"
 
@@ -45,7 +46,7 @@ async def test_filing_stores_the_record_and_stages_filed(api: httpx.AsyncClient)
             related_ids=[earlier["id"]],
             duplicate_of=earlier["id"],
         ),
-        headers={"X-Actor": "agent-7"},
+        headers=identity_headers("complaints", agent_id="agent-7"),
     )
 
     assert response.status_code == 201
@@ -191,7 +192,7 @@ async def test_update_needs_if_match_and_refuses_a_stale_one(api: httpx.AsyncCli
     ok = await api.patch(
         url,
         json={"assignee": "李伟", "root_cause": "company", "compensation_amount": "12.50"},
-        headers={"If-Match": '"1"', "X-Actor": "supervisor-1"},
+        headers={"If-Match": '"1"', **identity_headers("complaints", agent_id="supervisor-1")},
     )
     replay = await api.patch(url, json={"assignee": "other"}, headers={"If-Match": '"1"'})
 
