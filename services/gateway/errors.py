@@ -110,3 +110,10 @@ class CircuitOpenError(AppError):
             extra={"retry_after": retry_after},
         )
         self.headers = {"Retry-After": str(retry_after)}
+
+
+class CustomerNotFoundError(NotFoundError):
+    code = "customer-not-found"
+
+    def __init__(self, customer_id: uuid.UUID) -> None:
+        super().__init__(f"No customer {customer_id}.")

@@ -10,6 +10,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from services.gateway.customer360.routes import router as customer360_router
 from services.gateway.identity.dev_issuer import DevIssuer
 from services.gateway.identity.oidc import KeyResolver, OidcVerifier, jwks_resolver
 from services.gateway.identity.routes import router as identity_router
@@ -99,7 +100,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             ),
             settings=settings,
             migrations_dir=Path(__file__).parent / "migrations",
-            routers=[identity_router, keys_router, proxy_router],
+            routers=[identity_router, keys_router, customer360_router, proxy_router],
             uses_broker=False,
             extra_checks={
                 f"upstream:{name}": upstream_check(url)

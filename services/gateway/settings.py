@@ -87,6 +87,12 @@ class GatewaySettings(ServiceSettings):
     breaker_open_seconds: float = Field(
         default=10.0, gt=0, description="How long an open circuit answers 503 before a probe."
     )
+    customer360_deadline_seconds: float = Field(
+        default=1.5,
+        gt=0,
+        le=10,
+        description="How long the customer 360 waits for its parts before answering partial.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated origins allowed by CORS (the agent desktop's origin).",

@@ -141,3 +141,24 @@ async def test_the_gateway_answers_502_when_a_service_is_down(system: System) ->
     assert response.json()["code"] == "upstream-unavailable"
     assert ready.status_code == 503
     assert ready.json()["checks"]["upstream:scoring"].startswith("unavailable")
+
+
+async def test_the_customer_360_is_partial_when_a_service_is_killed(system: System) -> None:
+    headers = {"X-API-Key": KEY}
+    async with httpx.AsyncClient(base_url=gateway_url(system), timeout=10) as client:
+        created = await client.post(
+            "/v1/customers", json={"name": "Li Na", "phones": ["+14155550123"]}, headers=headers
+        )
+        customer_id = created.json()["customer_id"]
+        whole = await client.get(f"/v1/customers/{customer_id}/360", headers=headers)
+        complaints = next(p for p in system.processes if p.info.name == "complaints")
+        await asyncio.to_thread(complaints.process.kill)
+        await asyncio.to_thread(complaints.process.wait, 15)
+        partial = await client.get(f"/v1/customers/{customer_id}/360", headers=headers)
+
+    assert whole.status_code == 200, whole.text
+    assert whole.json()["partial"] == []
+    assert whole.json()["open_complaints"] == []
+    assert partial.status_code == 200
+    assert partial.json()["partial"] == ["complaints"]
+    assert partial.json()["customer"]["name"] == "Li Na"

@@ -21,7 +21,7 @@ from shared.db import utcnow
 from shared.events import Event
 from shared.outbox import stage_event
 
-SOURCE = "scoring"
+SOURCE = "rapport/scoring"
 
 
 @dataclass(frozen=True)
