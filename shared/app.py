@@ -55,6 +55,8 @@ class ServiceSpec:
     extra_checks: Mapping[str, ReadinessCheck] = field(default_factory=dict)
     resources: Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]] | None = None
     version: str = "0.1.0"
+    # None: the service serves its own document (the gateway serves the merged public one).
+    openapi_url: str | None = "/openapi.json"
 
 
 def group_id(service: str, consumer: str) -> str:
@@ -147,6 +149,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         description=spec.description,
         version=spec.version,
         lifespan=lifespan,
+        openapi_url=spec.openapi_url,
     )
     app.state.service_name = spec.name
     app.add_middleware(RequestIdMiddleware)

@@ -15,6 +15,8 @@ from services.gateway.identity.dev_issuer import DevIssuer
 from services.gateway.identity.oidc import KeyResolver, OidcVerifier, jwks_resolver
 from services.gateway.identity.routes import router as identity_router
 from services.gateway.keys.routes import router as keys_router
+from services.gateway.openapi.routes import router as openapi_router
+from services.gateway.openapi.service import OpenApiAggregator
 from services.gateway.protection.breaker import CircuitBreaker
 from services.gateway.protection.headers import ProtectionMiddleware
 from services.gateway.protection.rate_limits import RateLimits
@@ -100,7 +102,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             ),
             settings=settings,
             migrations_dir=Path(__file__).parent / "migrations",
-            routers=[identity_router, keys_router, customer360_router, proxy_router],
+            routers=[
+                openapi_router,
+                identity_router,
+                keys_router,
+                customer360_router,
+                proxy_router,
+            ],
+            openapi_url=None,
             uses_broker=False,
             extra_checks={
                 f"upstream:{name}": upstream_check(url)
@@ -113,6 +122,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.dev_issuer = dev_issuer
     app.state.verifier = token_verifier(settings, dev_issuer)
     app.state.limits = RateLimits(settings)
+    app.state.openapi = OpenApiAggregator(upstream_urls(settings))
     app.state.breakers = {
         name: CircuitBreaker(name, settings.breaker_failures, settings.breaker_open_seconds)
         for name in upstream_urls(settings)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from openapi_spec_validator import validate
 
 from shared.contracts.topics import CONTACT_CALLS
 from tests.builders import call_event
@@ -162,3 +163,18 @@ async def test_the_customer_360_is_partial_when_a_service_is_killed(system: Syst
     assert partial.status_code == 200
     assert partial.json()["partial"] == ["complaints"]
     assert partial.json()["customer"]["name"] == "Li Na"
+
+
+async def test_the_gateway_publishes_one_valid_document_of_the_public_api(system: System) -> None:
+    async with httpx.AsyncClient(base_url=gateway_url(system), timeout=10) as client:
+        document = (await client.get("/openapi.json")).json()
+
+    validate(document)
+    paths = document["paths"]
+    assert "/v1/{path}" not in paths  # the real routes, not the proxy's catch-all
+    assert paths["/v1/complaints"]["post"]["x-permission"] == "complaints:file"
+    assert paths["/v1/complaints"]["post"]["x-service"] == "complaints"
+    assert paths["/v1/transactions"]["post"]["x-permission"] == "transactions:record"
+    assert paths["/v1/customers/{customer_id}/360"]["get"]["x-permission"] == "customers:read"
+    assert "/v1/api-keys" in paths
+    assert "x-missing-services" not in document["info"]

@@ -10,11 +10,17 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
-    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
     (b"cache-control", b"no-store"),
 ]
-_SET = {name for name, _ in SECURITY_HEADERS}
+# An API answer runs nothing; a page (the API explorer) runs its own scripts and styles only.
+API_POLICY = b"default-src 'none'; frame-ancestors 'none'"
+PAGE_POLICY = (
+    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+    b"frame-ancestors 'none'"
+)
+_SET = {name for name, _ in SECURITY_HEADERS} | {b"content-security-policy"}
 _DROPPED = {b"server", b"x-powered-by"}
 
 
@@ -44,12 +50,13 @@ class ProtectionMiddleware:
     def _secured(send: Send) -> Send:
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in _SET and k.lower() not in _DROPPED
-                ]
-                message = {**message, "headers": headers + SECURITY_HEADERS}
+                given = message.get("headers", [])
+                headers = [(k, v) for k, v in given if k.lower() not in _SET | _DROPPED]
+                is_page = any(
+                    k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in given
+                )
+                policy = (b"content-security-policy", PAGE_POLICY if is_page else API_POLICY)
+                message = {**message, "headers": [*headers, *SECURITY_HEADERS, policy]}
             await send(message)
 
         return send_secured

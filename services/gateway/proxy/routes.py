@@ -32,6 +32,7 @@ async def read_body(request: Request, limit: int) -> bytes:
 @router.api_route(
     "/v1/{path:path}",
     methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,  # the public document lists the services' real routes instead
     summary="Proxy to the service that owns the path",
     description=(
         "People send an OIDC bearer token, systems an API key (`X-API-Key` or "

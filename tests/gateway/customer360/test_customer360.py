@@ -87,7 +87,9 @@ def start_gateway(
             api_keys=[BOOTSTRAP_KEY],
             customer360_deadline_seconds=0.5,
             read_retries=0,
-            **{f"{name}_url": url for name, url in urls.items()},
+            contact_url=urls["contact"],
+            scoring_url=urls["scoring"],
+            complaints_url=urls["complaints"],
         )
         try:
             async for client in serve(create_app(settings)):
