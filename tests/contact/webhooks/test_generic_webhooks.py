@@ -132,7 +132,7 @@ async def test_signed_but_invalid_event_is_a_422_problem(app_client: httpx.Async
 
 
 def test_published_json_schema_matches_the_model() -> None:
-    path = Path(__file__).resolve().parents[2] / "docs" / "generic-call-event.schema.json"
+    path = Path(__file__).resolve().parents[3] / "docs" / "generic-call-event.schema.json"
     published = json.loads(path.read_text())
 
     assert published == generic.json_schema()
