@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.contact import customers
+from services.contact.customers import service as customers
 from shared.app import ConsumerSpec
 from shared.contracts.scoring import ChurnRiskRaisedV1, CustomerScoredV1, TierChangedV1
 from shared.contracts.topics import SCORING_SCORES

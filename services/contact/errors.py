@@ -3,7 +3,6 @@
 from typing import Any
 
 from shared.errors import (
-    BadRequestError,
     ConflictError,
     ForbiddenError,
     NotFoundError,
@@ -70,13 +69,6 @@ class SelfMergeError(UnprocessableError):
 
     def __init__(self) -> None:
         super().__init__("A customer cannot be merged into itself.")
-
-
-class InvalidCursorError(BadRequestError):
-    code = "invalid-cursor"
-
-    def __init__(self) -> None:
-        super().__init__("The cursor is not one this service handed out.")
 
 
 class SignatureError(ForbiddenError):

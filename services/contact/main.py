@@ -6,11 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.contact.calls.routes import router as call_router
 from services.contact.consumers import SCORING_EVENTS
-from services.contact.customer_routes import router as customer_router
-from services.contact.routes import router
+from services.contact.contacts.routes import router as contact_router
+from services.contact.customers.routes import router as customer_router
 from services.contact.settings import ContactSettings
-from services.contact.webhooks import router as webhook_router
+from services.contact.webhooks.routes import router as webhook_router
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS
 
@@ -25,7 +26,7 @@ def create_app(settings: ContactSettings | None = None) -> FastAPI:
             description="Customers and their identities, calls and contacts across channels.",
             settings=settings,
             migrations_dir=Path(__file__).parent / "migrations",
-            routers=[router, customer_router, webhook_router],
+            routers=[customer_router, contact_router, call_router, webhook_router],
             publishes=[CONTACT_CALLS, CONTACT_CUSTOMERS],
             consumers=[SCORING_EVENTS],
         )

@@ -85,14 +85,18 @@ class CustomerIdentity(Base):
 
 
 class CallEvent(Base):
-    """One call-progress event as a phone system reported it; stored once per dedup key."""
+    """One event posted to the call-event API (`/v1/contacts/events`); stored once per key.
+
+    Its `id` is the `call_event_id` of the `contact.call_event_recorded` it publishes; events
+    from provider webhooks publish under their `CallLogEntry` id instead.
+    """
 
     __tablename__ = "call_event"
     __table_args__ = (UniqueConstraint("provider", "call_id", "sequence_number"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     provider: Mapped[str] = mapped_column(String(40))
-    call_id: Mapped[str] = mapped_column(String(128))
+    provider_call_id: Mapped[str] = mapped_column("call_id", String(128))
     sequence_number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
     from_number: Mapped[str] = mapped_column(String(32))
@@ -125,7 +129,8 @@ class Call(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     provider: Mapped[str] = mapped_column(String(40))
-    call_key: Mapped[str] = mapped_column(String(128))
+    # The provider's id of the call (the root leg's), as distinct from our `id`.
+    provider_call_id: Mapped[str] = mapped_column("call_key", String(128))
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer.id"), default=None)
     identification: Mapped[str] = mapped_column(String(20), default="caller_id")
     candidate_customer_ids: Mapped[list[str]] = mapped_column(JSON, default=list)

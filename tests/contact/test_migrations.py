@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import uuid
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -53,12 +54,11 @@ def empty_url(backend: str, databases: Databases, request: pytest.FixtureRequest
     return f"sqlite+aiosqlite:///{databases.workdir / f'empty-{uuid.uuid4().hex[:8]}.db'}"
 
 
-async def test_existing_calls_keep_their_customer_and_count_as_announced(empty_url: str) -> None:
-    migrations = BY_NAME["contact"].migrations_dir
-    await asyncio.to_thread(upgrade, migrations, empty_url, BEFORE_HELD_CALLS)
-    customer, ended, ringing = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    at = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
-    db = Database(empty_url)
+async def _insert_old_rows(
+    url: str, customer: uuid.UUID, ended: uuid.UUID, ringing: uuid.UUID, at: dt.datetime
+) -> None:
+    """One customer with an abandoned call (and its one log entry) and a ringing call."""
+    db = Database(url)
     try:
         async with db.engine.begin() as conn:
             await conn.execute(
@@ -104,9 +104,10 @@ async def test_existing_calls_keep_their_customer_and_count_as_announced(empty_u
     finally:
         await db.dispose()
 
-    await asyncio.to_thread(upgrade, migrations, empty_url)
 
-    db = Database(empty_url)
+async def _migrated_rows(url: str) -> tuple[list[Any], object]:
+    """The calls' identification columns and the log entry's `announced` after the upgrade."""
+    db = Database(url)
     try:
         async with db.engine.connect() as conn:
             rows = (
@@ -122,6 +123,19 @@ async def test_existing_calls_keep_their_customer_and_count_as_announced(empty_u
             ).scalar_one()
     finally:
         await db.dispose()
+    return list(rows), entry_announced
+
+
+async def test_existing_calls_keep_their_customer_and_count_as_announced(empty_url: str) -> None:
+    migrations = BY_NAME["contact"].migrations_dir
+    await asyncio.to_thread(upgrade, migrations, empty_url, BEFORE_HELD_CALLS)
+    customer, ended, ringing = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    at = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
+    await _insert_old_rows(empty_url, customer, ended, ringing, at)
+
+    await asyncio.to_thread(upgrade, migrations, empty_url)
+
+    rows, entry_announced = await _migrated_rows(empty_url)
     by_id = {uuid.UUID(str(r[0])): r for r in rows}
 
     def _json(value: object) -> object:

@@ -1,0 +1,1 @@
+"""Calls: provider events stored once and folded into calls; held, waiting and routed calls."""

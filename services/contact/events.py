@@ -1,0 +1,15 @@
+"""Staging the contact service's events in the outbox, all under one source."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.events import Event
+from shared.outbox import stage_event
+
+SOURCE = "rapport/contact"
+
+
+async def stage(session: AsyncSession, event: Event) -> None:
+    """Write `event` to the outbox in the session's transaction."""
+    await stage_event(session, event, source=SOURCE)

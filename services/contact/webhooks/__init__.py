@@ -1,0 +1,1 @@
+"""Provider webhooks: Twilio, Amazon Connect and the signed generic call event."""
