@@ -22,11 +22,14 @@ run: venv ## start the broker and the four services (embedded defaults) and prin
 test: venv ## start PostgreSQL and a broker, run every test, stop them
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: venv ## ruff, event schema freshness, mypy
+lint: venv ## ruff, formatting, generated docs fresh, mypy strict, layer contracts, code size
 	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check --quiet .
 	@$(BIN)/python -m tools.export_events --check
 	@$(BIN)/python -m tools.settings_table --check
-	@$(BIN)/mypy shared services tools bench
+	@$(BIN)/mypy shared services tools bench tests
+	@$(BIN)/lint-imports --no-cache
+	@$(BIN)/python -m tools.code_size
 
 migrate: venv ## apply migrations to each service's database (when not migrating on start)
 	@$(BIN)/python -m tools.migrate upgrade

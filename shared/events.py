@@ -132,7 +132,13 @@ class EventRegistry:
             upcast = self._upcasters.get((envelope.type, version))
             if upcast is None:
                 raise UndecodableEventError(f"no upcaster for {envelope.type} v{version}")
-            data = upcast(data)
+            try:
+                data = upcast(data)
+            except (KeyError, TypeError, ValueError) as exc:
+                # Data an upcaster cannot read is poison, like data that does not validate.
+                raise UndecodableEventError(
+                    f"{envelope.type} v{version} data cannot be upcast: {exc!r}"
+                ) from exc
             version += 1
         cls = self._classes.get((envelope.type, latest))
         if cls is None:

@@ -11,7 +11,7 @@ from services.complaints.customers import service as customers
 from services.complaints.dependencies import Clock
 from services.complaints.settings import ComplaintsSettings
 from shared.app import ConsumerSpec
-from shared.contracts.contact import CallEventRecordedV1, CustomerDeletedV1, CustomersMergedV1
+from shared.contracts.contact import CallEventRecordedV2, CustomerDeletedV1, CustomersMergedV1
 from shared.contracts.scoring import ChurnRiskRaisedV1, CustomerScoredV1, TierChangedV1
 from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS, SCORING_SCORES
 from shared.events import CloudEvent
@@ -64,7 +64,7 @@ class _Handlers:
         )
 
     async def on_call_event_recorded(
-        self, session: AsyncSession, event: CallEventRecordedV1, envelope: CloudEvent
+        self, session: AsyncSession, event: CallEventRecordedV2, envelope: CloudEvent
     ) -> None:
         """Count contacts (first event of each call) for complaints per 1,000 contacts."""
         if event.first_event_of_call:
@@ -113,7 +113,7 @@ def make_consumers(settings: ComplaintsSettings, clock: Clock) -> list[ConsumerS
         ConsumerSpec(
             name="contacts",
             topics=[CONTACT_CALLS],
-            handlers={CallEventRecordedV1.type: handlers.on_call_event_recorded},
+            handlers={CallEventRecordedV2.type: handlers.on_call_event_recorded},
         ),
         ConsumerSpec(
             name="customer-events",

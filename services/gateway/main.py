@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -20,7 +20,7 @@ from services.gateway.openapi.service import OpenApiAggregator
 from services.gateway.protection.breaker import CircuitBreaker
 from services.gateway.protection.headers import ProtectionMiddleware
 from services.gateway.protection.rate_limits import RateLimits
-from services.gateway.proxy.routes import router as proxy_router
+from services.gateway.proxy.routes import router as proxy
 from services.gateway.proxy.service import upstream_urls
 from services.gateway.settings import GatewaySettings
 from shared.app import ServiceSpec, create_service_app
@@ -53,26 +53,23 @@ def token_verifier(settings: GatewaySettings, dev_issuer: DevIssuer | None) -> O
     )
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
-    """The gateway app: identities, rate limits, request ids, a guarded reverse proxy."""
-    settings = settings or GatewaySettings()
-    dev_issuer = None
-    if settings.dev_issuer_enabled:
-        key_file = Path(settings.dev_issuer_key_file) if settings.dev_issuer_key_file else None
-        dev_issuer = DevIssuer(
-            f"{settings.public_url.rstrip('/')}/dev-issuer", settings.oidc_audience, key_file
-        )
-    holder: dict[str, httpx.AsyncClient] = {}
+def dev_issuer_of(settings: GatewaySettings) -> DevIssuer | None:
+    """The development issuer, when enabled."""
+    if not settings.dev_issuer_enabled:
+        return None
+    key_file = Path(settings.dev_issuer_key_file) if settings.dev_issuer_key_file else None
+    return DevIssuer(
+        f"{settings.public_url.rstrip('/')}/dev-issuer", settings.oidc_audience, key_file
+    )
 
-    def upstream_check(base_url: str) -> ReadinessCheck:
-        async def check() -> None:
-            response = await holder["http"].get(f"{base_url}/healthz", timeout=2.0)
-            response.raise_for_status()
 
-        return check
+def http_client(
+    settings: GatewaySettings, holder: dict[str, httpx.AsyncClient]
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """The app's upstream client, open for the app's life (refuses to start without a secret)."""
 
     @contextlib.asynccontextmanager
-    async def http_client(app: FastAPI) -> AsyncIterator[None]:
+    async def resource(app: FastAPI) -> AsyncIterator[None]:
         if not settings.internal_token_secret:
             raise RuntimeError(
                 "RAPPORT_INTERNAL_TOKEN_SECRET is not set: the gateway cannot vouch for callers"
@@ -84,12 +81,28 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         async with httpx.AsyncClient(
             timeout=timeout, limits=limits, follow_redirects=False
         ) as client:
-            holder["http"] = client
-            app.state.http = client
-            if dev_issuer is not None:
-                log.warning("dev_issuer_enabled", issuer=dev_issuer.issuer)
+            app.state.http = holder["http"] = client
+            if app.state.dev_issuer is not None:
+                log.warning("dev_issuer_enabled", issuer=app.state.dev_issuer.issuer)
             yield
 
+    return resource
+
+
+def upstream_check(holder: dict[str, httpx.AsyncClient], base_url: str) -> ReadinessCheck:
+    """Readiness of one upstream: its `/healthz` answers."""
+
+    async def check() -> None:
+        response = await holder["http"].get(f"{base_url}/healthz", timeout=2.0)
+        response.raise_for_status()
+
+    return check
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """The gateway app: identities, rate limits, request ids, a guarded reverse proxy."""
+    settings = settings or GatewaySettings()
+    holder: dict[str, httpx.AsyncClient] = {}
     app = create_service_app(
         ServiceSpec(
             name="gateway",
@@ -102,25 +115,25 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             ),
             settings=settings,
             migrations_dir=Path(__file__).parent / "migrations",
-            routers=[
-                openapi_router,
-                identity_router,
-                keys_router,
-                customer360_router,
-                proxy_router,
-            ],
+            routers=[openapi_router, identity_router, keys_router, customer360_router, proxy],
             openapi_url=None,
             uses_broker=False,
             extra_checks={
-                f"upstream:{name}": upstream_check(url)
+                f"upstream:{name}": upstream_check(holder, url)
                 for name, url in upstream_urls(settings).items()
             },
-            resources=http_client,
+            resources=http_client(settings, holder),
         )
     )
+    install_state(app, settings)
+    return app
+
+
+def install_state(app: FastAPI, settings: GatewaySettings) -> None:
+    """What the routes use: issuer, verifier, limits, breakers, the API document; middleware."""
     app.state.settings = settings
-    app.state.dev_issuer = dev_issuer
-    app.state.verifier = token_verifier(settings, dev_issuer)
+    app.state.dev_issuer = dev_issuer_of(settings)
+    app.state.verifier = token_verifier(settings, app.state.dev_issuer)
     app.state.limits = RateLimits(settings)
     app.state.openapi = OpenApiAggregator(upstream_urls(settings))
     app.state.breakers = {
@@ -137,4 +150,3 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             max_age=600,
         )
     app.add_middleware(ProtectionMiddleware, max_header_bytes=settings.max_header_bytes)
-    return app

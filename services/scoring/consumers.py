@@ -15,7 +15,7 @@ from shared.app import ConsumerSpec
 from shared.contracts import complaints as complaint_events
 from shared.contracts.commerce import TransactionRecordedV1
 from shared.contracts.contact import (
-    CallEventRecordedV1,
+    CallEventRecordedV2,
     ContactRecordedV1,
     CustomerDeletedV1,
     CustomersMergedV1,
@@ -42,7 +42,7 @@ COMPLAINT_CLASSES = (
 
 
 async def on_call_event_recorded(
-    session: AsyncSession, event: CallEventRecordedV1, envelope: CloudEvent
+    session: AsyncSession, event: CallEventRecordedV2, envelope: CloudEvent
 ) -> None:
     """Count the contact for its customer."""
     first = event.first_event_of_call
@@ -131,7 +131,7 @@ CONTACT_EVENTS = ConsumerSpec(
     name="contact-events",
     topics=[CONTACT_CALLS],
     handlers={
-        CallEventRecordedV1.type: on_call_event_recorded,
+        CallEventRecordedV2.type: on_call_event_recorded,
         ContactRecordedV1.type: on_contact_recorded,
     },
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -31,6 +31,39 @@ class CallEventRecordedV1(Event):
     first_event_of_call: bool = Field(
         description="True for the first stored event of the call: one contact, however many events."
     )
+
+
+@registry.register
+class CallEventRecordedV2(Event):
+    """Sent when the contact service stores a call event it had not seen before.
+
+    v2 names the provider's call id `provider_call_id`, as every other contact event does
+    (`call_id` is the contact service's own id of a call).
+    """
+
+    type = "contact.call_event_recorded"
+    version = 2
+    topic = CONTACT_CALLS
+
+    call_event_id: uuid.UUID = Field(
+        description="The stored event: a webhook's log entry, or the internal API's event."
+    )
+    customer_id: uuid.UUID
+    provider: str
+    provider_call_id: str = Field(description="The provider's id of the call.")
+    sequence_number: int = Field(ge=0)
+    status: str
+    occurred_at: dt.datetime
+    first_event_of_call: bool = Field(
+        description="True for the first stored event of the call: one contact, however many events."
+    )
+
+
+@registry.upcaster(CallEventRecordedV1.type, 1)
+def _call_event_recorded_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    renamed = dict(data)
+    renamed["provider_call_id"] = renamed.pop("call_id")
+    return renamed
 
 
 CallDirection = Literal["inbound", "outbound", "internal"]

@@ -18,7 +18,7 @@ from shared.contracts.contact import (
     CallAbandonedV1,
     CallConnectedV1,
     CallEndedV1,
-    CallEventRecordedV1,
+    CallEventRecordedV2,
     CallStartedV1,
 )
 from shared.db import utcnow
@@ -158,15 +158,15 @@ def _lifecycle_event(
     )
 
 
-def _entry_recorded(call: Call, entry: CallLogEntry, *, first: bool) -> CallEventRecordedV1:
+def _entry_recorded(call: Call, entry: CallLogEntry, *, first: bool) -> CallEventRecordedV2:
     assert call.customer_id is not None
     state = (entry.facts or {}).get("state")
-    return CallEventRecordedV1(
+    return CallEventRecordedV2(
         # A provider event is published under its log entry's id.
         call_event_id=entry.id,
         customer_id=call.customer_id,
         provider=call.provider,
-        call_id=call.provider_call_id,
+        provider_call_id=call.provider_call_id,
         sequence_number=entry.sequence or 0,
         status=state if isinstance(state, str) else entry.kind,
         occurred_at=entry.occurred_at,
@@ -174,14 +174,14 @@ def _entry_recorded(call: Call, entry: CallLogEntry, *, first: bool) -> CallEven
     )
 
 
-def _api_event_recorded(event: CallEvent, *, first: bool) -> CallEventRecordedV1:
+def _api_event_recorded(event: CallEvent, *, first: bool) -> CallEventRecordedV2:
     assert event.customer_id is not None
-    return CallEventRecordedV1(
+    return CallEventRecordedV2(
         # An API event is published under its own id, the one `/v1/contacts/events` answers.
         call_event_id=event.id,
         customer_id=event.customer_id,
         provider=event.provider,
-        call_id=event.provider_call_id,
+        provider_call_id=event.provider_call_id,
         sequence_number=event.sequence_number,
         status=event.status,
         occurred_at=event.occurred_at,

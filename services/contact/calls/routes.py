@@ -23,7 +23,7 @@ from services.contact.calls.schemas import (
 )
 from services.contact.dependencies import Settings
 from services.contact.models import Call
-from shared.api import Session, problem
+from shared.api import Session, allow, problem
 from shared.db import utcnow
 
 router = APIRouter(tags=["calls"])
@@ -41,6 +41,7 @@ async def call_detail(session: Session, call: Call) -> CallDetail:
 
 @router.post(
     "/v1/contacts/events",
+    dependencies=allow("call-events:record"),
     response_model=CallEventRecorded,
     status_code=201,
     summary="Record a generic call event",
@@ -77,6 +78,7 @@ async def record_call_event(
 
 @router.get(
     "/v1/contacts/events/{call_event_id}",
+    dependencies=allow("call-events:read"),
     response_model=CallEventRead,
     summary="Read a stored call event",
     responses={404: problem("No such call event")},
@@ -87,6 +89,7 @@ async def read_call_event(call_event_id: uuid.UUID, session: Session) -> CallEve
 
 @router.get(
     "/v1/calls",
+    dependencies=allow("calls:read"),
     response_model=CallPage,
     summary="List calls newest first; `identification=held` is the queue of calls to identify",
 )
@@ -107,6 +110,7 @@ async def list_calls(
 
 @router.get(
     "/v1/calls/waiting",
+    dependencies=allow("calls:read"),
     response_model=list[WaitingCall],
     summary="Callers waiting in the queues, the one to take next first",
     description=(
@@ -144,6 +148,7 @@ async def waiting_calls(
 
 @router.put(
     "/v1/calls/{call_id}/customer",
+    dependencies=allow("calls:identify"),
     response_model=CallDetail,
     summary="Say whose call it is (a held call from a shared number)",
     description=(
@@ -167,6 +172,7 @@ async def assign_call(call_id: uuid.UUID, data: CallAssignment, session: Session
 
 @router.get(
     "/v1/calls/{call_id}",
+    dependencies=allow("calls:read"),
     response_model=CallDetail,
     summary="Read a call with its event log",
     responses=_NOT_FOUND,
@@ -177,6 +183,7 @@ async def read_call(call_id: uuid.UUID, session: Session) -> CallDetail:
 
 @router.put(
     "/v1/calls/{call_id}/wrap-up",
+    dependencies=allow("calls:wrap-up"),
     response_model=CallDetail,
     summary="Record the agent's wrap-up code, disposition and notes",
     responses=_NOT_FOUND,

@@ -18,13 +18,14 @@ from services.contact.contacts.schemas import (
 )
 from services.contact.dependencies import Settings
 from services.contact.models import Call, Contact
-from shared.api import Session, problem
+from shared.api import Session, allow, problem
 
 router = APIRouter()
 
 
 @router.post(
     "/v1/contacts",
+    dependencies=allow("contacts:record"),
     response_model=ContactRecorded,
     status_code=201,
     summary="Record an e-mail, chat, web form or SMS contact",
@@ -71,6 +72,7 @@ async def _interaction(session: Session, item: Call | Contact) -> Interaction:
 
 @router.get(
     "/v1/customers/{customer_id}/interactions",
+    dependencies=allow("customers:read"),
     response_model=InteractionPage,
     summary="Every contact of a customer across channels, newest first",
     responses={404: problem("Not found")},

@@ -25,7 +25,7 @@ from services.contact.customers.schemas import (
 )
 from services.contact.dependencies import Settings
 from services.contact.models import Customer
-from shared.api import Session, problem
+from shared.api import Session, allow, problem
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem("Not found")}
@@ -70,6 +70,7 @@ async def customer_read(session: Session, customer: Customer) -> CustomerRead:
 
 @router.post(
     "",
+    dependencies=allow("customers:write"),
     response_model=CustomerRead,
     status_code=201,
     summary="Create a customer with its identities",
@@ -85,6 +86,7 @@ async def create_customer(
 
 @router.get(
     "",
+    dependencies=allow("customers:read"),
     response_model=CustomerPage,
     summary="Search customers by phone (any written form), e-mail, number or name prefix",
 )
@@ -111,6 +113,7 @@ async def search_customers(
 
 @router.get(
     "/identify",
+    dependencies=allow("customers:read"),
     response_model=Identification,
     summary="Who has this phone, e-mail or customer number: none, one, or the candidates",
 )
@@ -125,7 +128,11 @@ async def identify_customer(session: Session, settings: Settings, lookup: Lookup
 
 
 @router.get(
-    "/{customer_id}", response_model=CustomerRead, summary="Read a customer", responses=_NOT_FOUND
+    "/{customer_id}",
+    dependencies=allow("customers:read"),
+    response_model=CustomerRead,
+    summary="Read a customer",
+    responses=_NOT_FOUND,
 )
 async def read_customer(customer_id: uuid.UUID, session: Session) -> CustomerRead:
     return await customer_read(session, await service.get_customer(session, customer_id))
@@ -133,6 +140,7 @@ async def read_customer(customer_id: uuid.UUID, session: Session) -> CustomerRea
 
 @router.patch(
     "/{customer_id}",
+    dependencies=allow("customers:write"),
     response_model=CustomerRead,
     summary="Change a customer's attributes",
     responses=_NOT_FOUND,
@@ -146,6 +154,7 @@ async def update_customer(
 
 @router.delete(
     "/{customer_id}",
+    dependencies=allow("customers:erase"),
     status_code=204,
     response_class=Response,
     summary="Delete (erase) a customer",
@@ -165,6 +174,7 @@ async def delete_customer(customer_id: uuid.UUID, session: Session) -> Response:
 
 @router.delete(
     "/{customer_id}/identities/{identity_id}",
+    dependencies=allow("customers:write"),
     response_model=CustomerRead,
     summary="Remove one identity from a customer (a number that changed hands, a typo)",
     responses=_NOT_FOUND,
@@ -178,6 +188,7 @@ async def remove_identity(
 
 @router.post(
     "/{customer_id}/identities",
+    dependencies=allow("customers:write"),
     response_model=CustomerRead,
     status_code=201,
     summary="Add an identity (a shared phone number is allowed)",
@@ -194,6 +205,7 @@ async def add_identity(
 
 @router.post(
     "/{customer_id}/merge",
+    dependencies=allow("customers:merge"),
     response_model=CustomerRead,
     summary="Merge another customer into this one, keeping every identity and interaction",
     responses=_NOT_FOUND,

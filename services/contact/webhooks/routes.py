@@ -18,9 +18,11 @@ from services.contact.settings import ContactSettings
 from services.contact.webhooks import service
 from services.contact.webhooks.providers import connect, generic, twilio, twiml
 from services.contact.webhooks.schemas import WebhookAccepted
-from shared.api import Session, problem
+from shared.api import Session, allow, problem
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+# Providers cannot hold our credentials: each route verifies the provider's own signature, and
+# the gateway passes these requests with the single permission to deliver a webhook.
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], dependencies=allow("webhooks:deliver"))
 _REFUSED: dict[int | str, dict[str, Any]] = {
     403: problem("Signature or key missing, wrong or stale; nothing stored"),
     422: problem("Signed but not a valid event"),

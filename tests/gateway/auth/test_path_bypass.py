@@ -7,19 +7,16 @@ a refused spelling must not reach it at all.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 
 from services.gateway.main import create_app
 from services.gateway.settings import GatewaySettings
+from tests.gateway.conftest import uvicorn_server
 from tests.raw_http import raw_request
-from tools.stack import free_port
 
 KEY = "path-test-key"
 
@@ -28,21 +25,6 @@ KEY = "path-test-key"
 class Upstream:
     url: str
     received: list[str] = field(default_factory=list)
-
-
-@contextlib.asynccontextmanager
-async def _uvicorn(app: FastAPI) -> AsyncIterator[int]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110  (uvicorn offers no event to wait on)
-        await asyncio.sleep(0.02)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 @pytest.fixture
@@ -57,7 +39,7 @@ async def upstream() -> AsyncIterator[Upstream]:
         record.received.append(raw)
         return {"path": request.url.path, "raw_path": raw}
 
-    async with _uvicorn(app) as port:
+    async with uvicorn_server(app) as port:
         record.url = f"http://127.0.0.1:{port}"
         yield record
 
@@ -75,7 +57,7 @@ async def gateway_port(
         complaints_url=upstream.url,
     )
     app = create_app(settings)
-    async with _uvicorn(app) as port:
+    async with uvicorn_server(app) as port:
         yield port
 
 
