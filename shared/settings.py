@@ -74,3 +74,16 @@ def env_var(cls: type[BaseSettings], name: str) -> str:
     if isinstance(alias, str):
         return alias
     return f"{cls.model_config.get('env_prefix', '')}{name}".upper()
+
+
+def env_value(value: object) -> str:
+    """How a setting's value is written in the environment (`.env.example`, the README)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ",".join(
+            f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in value.items()
+        )
+    return "" if value is None else str(value)

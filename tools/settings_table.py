@@ -11,7 +11,7 @@ from services.complaints.settings import ComplaintsSettings
 from services.contact.settings import ContactSettings
 from services.gateway.settings import GatewaySettings
 from services.scoring.settings import ScoringSettings
-from shared.settings import ServiceSettings, env_var
+from shared.settings import ServiceSettings, env_value, env_var
 from tools.services import ROOT
 
 README = ROOT / "README.md"
@@ -34,10 +34,8 @@ def table() -> str:
             if variable in seen:
                 continue
             seen.add(variable)
-            default = field.get_default(call_default_factory=True)
-            if isinstance(default, list):
-                default = ",".join(str(d) for d in default)
-            shown = f"`{default}`" if default not in ("", None) else "(empty)"
+            default = env_value(field.get_default(call_default_factory=True))
+            shown = f"`{default}`" if default else "(empty)"
             inherited = ServiceSettings.model_fields.get(name)
             description = field.description or (inherited.description if inherited else None)
             meaning = (description or "").replace("|", "\\|")

@@ -79,34 +79,46 @@ class System:
             raise RuntimeError(f"ports already in use: {', '.join(busy)}")
         try:
             for info in SERVICES:
-                port = self.ports[info.name]
-                log_path = self.log_dir / f"{info.name}.log"
-                process = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "uvicorn",
-                        "--factory",
-                        info.factory,
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--no-access-log",
-                        "--timeout-graceful-shutdown",
-                        "10",
-                    ],
-                    cwd=ROOT,
-                    env=self.env_for(info),
-                    stdout=open(log_path, "ab"),  # noqa: SIM115
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-                self.processes.append(ServiceProcess(info, port, process, log_path))
+                self.processes.append(self._spawn(info))
             self.wait_ready(timeout=timeout)
         except BaseException:
             self.stop()
             raise
+
+    def _spawn(self, info: ServiceInfo) -> ServiceProcess:
+        port = self.ports[info.name]
+        log_path = self.log_dir / f"{info.name}.log"
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                info.factory,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "10",
+            ],
+            cwd=ROOT,
+            env=self.env_for(info),
+            stdout=open(log_path, "ab"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return ServiceProcess(info, port, process, log_path)
+
+    def kill_and_restart(self, name: str, *, timeout: float = 90.0) -> None:
+        """SIGKILL one service (nothing flushed, nothing said goodbye) and start it again."""
+        index = next(i for i, s in enumerate(self.processes) if s.info.name == name)
+        old = self.processes[index]
+        old.process.kill()
+        old.process.wait(timeout=15)
+        self.processes[index] = self._spawn(old.info)
+        self.wait_ready(timeout=timeout)
 
     def wait_ready(self, *, timeout: float) -> None:
         """Block until every service is ready; raise naming the ones that are not."""

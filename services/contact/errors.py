@@ -120,3 +120,76 @@ class IdentityNotFoundError(NotFoundError):
 
     def __init__(self, identity_id: object) -> None:
         super().__init__(f"The customer has no identity {identity_id}.")
+
+
+class AgentNotFoundError(NotFoundError):
+    code = "agent-not-found"
+
+    def __init__(self, agent_id: object) -> None:
+        super().__init__(f"No agent {agent_id}.")
+
+
+class AgentExistsError(ConflictError):
+    code = "agent-exists"
+
+    def __init__(self, login: str) -> None:
+        super().__init__(f"An agent already signs in as {login!r}.")
+
+
+class AgentBusyError(ConflictError):
+    code = "agent-busy"
+
+    def __init__(self, agent_id: object, in_hand: int) -> None:
+        super().__init__(
+            f"Agent {agent_id} has {in_hand} contact(s) in hand; finish them first.",
+            extra={"contacts_in_hand": in_hand},
+        )
+
+
+class NotYourAgentError(ForbiddenError):
+    code = "not-your-agent"
+
+    def __init__(self, agent_id: object) -> None:
+        super().__init__(f"You may act only for yourself, not for agent {agent_id}.")
+
+
+class OfferNotFoundError(NotFoundError):
+    code = "offer-not-found"
+
+    def __init__(self, offer_id: object) -> None:
+        super().__init__(f"No offer {offer_id}.")
+
+
+class OfferNotPendingError(ConflictError):
+    code = "offer-not-pending"
+
+    def __init__(self, offer_id: object, state: str) -> None:
+        super().__init__(f"Offer {offer_id} is {state}: it can no longer be answered.")
+
+
+class QueueExistsError(ConflictError):
+    code = "queue-exists"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A queue called {name!r} exists already.")
+
+
+class QueueNotFoundError(NotFoundError):
+    code = "queue-not-found"
+
+    def __init__(self, queue: object) -> None:
+        super().__init__(f"No queue {queue}.")
+
+
+class WorkItemNotFoundError(NotFoundError):
+    code = "work-item-not-found"
+
+    def __init__(self, item_id: object) -> None:
+        super().__init__(f"No work item {item_id}.")
+
+
+class WorkItemNotAssignedError(ConflictError):
+    code = "work-item-not-assigned"
+
+    def __init__(self, item_id: object, state: str) -> None:
+        super().__init__(f"Work item {item_id} is {state}, not in an agent's hands.")

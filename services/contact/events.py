@@ -10,6 +10,6 @@ from shared.outbox import stage_event
 SOURCE = "rapport/contact"
 
 
-async def stage(session: AsyncSession, event: Event) -> None:
-    """Write `event` to the outbox in the session's transaction."""
-    await stage_event(session, event, source=SOURCE)
+async def stage(session: AsyncSession, event: Event, *, key: str | None = None) -> None:
+    """Write `event` to the outbox in the session's transaction (keyed by its customer)."""
+    await stage_event(session, event, source=SOURCE, key=key)

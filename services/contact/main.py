@@ -2,18 +2,49 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
+from services.contact.agents.routes import router as agent_router
 from services.contact.calls.routes import router as call_router
-from services.contact.consumers import SCORING_EVENTS
+from services.contact.consumers import scoring_events
 from services.contact.contacts.routes import router as contact_router
 from services.contact.customers.routes import router as customer_router
+from services.contact.queues.routes import router as queue_router
+from services.contact.routing.connect import PhoneSystem
+from services.contact.routing.routes import router as routing_router
+from services.contact.routing.worker import Router
 from services.contact.settings import ContactSettings
 from services.contact.webhooks.routes import router as webhook_router
 from shared.app import ServiceSpec, create_service_app
-from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS
+from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS, CONTACT_ROUTING
+
+
+def routing(
+    settings: ContactSettings,
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """The router, running for the app's life: woken by every commit of the service."""
+
+    @contextlib.asynccontextmanager
+    async def resource(app: FastAPI) -> AsyncIterator[None]:
+        async with httpx.AsyncClient() as http:
+            router = Router(app.state.db, settings, PhoneSystem(settings, http))
+            app.state.db.after_commit.append(router.wake)
+            app.state.router = router
+            task = asyncio.create_task(router.run(), name="contact-router")
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    return resource
 
 
 def create_app(settings: ContactSettings | None = None) -> FastAPI:
@@ -26,9 +57,18 @@ def create_app(settings: ContactSettings | None = None) -> FastAPI:
             description="Customers and their identities, calls and contacts across channels.",
             settings=settings,
             migrations_dir=Path(__file__).parent / "migrations",
-            routers=[customer_router, contact_router, call_router, webhook_router],
-            publishes=[CONTACT_CALLS, CONTACT_CUSTOMERS],
-            consumers=[SCORING_EVENTS],
+            routers=[
+                customer_router,
+                contact_router,
+                call_router,
+                webhook_router,
+                agent_router,
+                queue_router,
+                routing_router,
+            ],
+            publishes=[CONTACT_CALLS, CONTACT_CUSTOMERS, CONTACT_ROUTING],
+            consumers=[scoring_events(settings)],
+            resources=routing(settings),
         )
     )
     app.state.settings = settings

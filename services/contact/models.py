@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -200,3 +201,141 @@ class Contact(Base):
     notes: Mapped[str | None] = mapped_column(Text, default=None)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Agent(Base):
+    """A person who takes contacts: skills, capacity per channel and current presence."""
+
+    __tablename__ = "agent"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    # The agent id people sign in with (their identity's `agent_id`).
+    login: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    skills: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    teams: Mapped[list[str]] = mapped_column(JSON, default=list)
+    capacity: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Where the phone system reaches them: a Twilio client (`client:ada`), a number, an extension.
+    address: Mapped[str | None] = mapped_column(String(200), default=None)
+    presence: Mapped[str] = mapped_column(String(20), default="offline")
+    presence_reason: Mapped[str | None] = mapped_column(String(60), default=None)
+    presence_since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When they last became free: the longest-idle agent is offered first.
+    idle_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    wrap_up_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PresenceChange(Base):
+    """Every change of an agent's presence, with its time (occupancy and adherence)."""
+
+    __tablename__ = "presence_change"
+    __table_args__ = (Index("ix_presence_change_agent_id_at", "agent_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agent.id"))
+    state: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(60), default=None)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class RoutingQueue(Base):
+    """A waiting line: required skills, service-level target, priority, hours and overflow."""
+
+    __tablename__ = "routing_queue"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    required_skills: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    service_level_percent: Mapped[float] = mapped_column(Float, default=80.0)
+    service_level_seconds: Mapped[int] = mapped_column(Integer, default=20)
+    timezone: Mapped[str] = mapped_column(String(60), default="UTC")
+    # Weekday (mon…sun) → [opening, closing] "HH:MM"; empty means always open.
+    opening_hours: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    holiday_country: Mapped[str | None] = mapped_column(String(2), default=None)
+    overflow_queue_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    overflow_after_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WorkItem(Base):
+    """A contact waiting to be routed (a call, chat, e-mail or call-back task) and its fate."""
+
+    __tablename__ = "work_item"
+    __table_args__ = (
+        Index("ix_work_item_state_priority", "state", "priority", "entered_at"),
+        Index("ix_work_item_customer_id_state", "customer_id", "state"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    queue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("routing_queue.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    call_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("call.id"), unique=True, default=None
+    )
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    candidate_customer_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    subject: Mapped[str | None] = mapped_column(String(500), default=None)
+    # waiting → offered → assigned → completed; or abandoned / removed on the way.
+    state: Mapped[str] = mapped_column(String(20), default="waiting")
+    entered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    priority: Mapped[float] = mapped_column(Float, default=0.0)
+    priority_reasons: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    preferred_agent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    declined_by: Mapped[list[str]] = mapped_column(JSON, default=list)
+    offers: Mapped[int] = mapped_column(Integer, default=0)
+    agent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class Offer(Base):
+    """One offer of a work item to one agent; at most one pending per item and per agent."""
+
+    __tablename__ = "offer"
+    __table_args__ = (
+        Index(
+            "uq_offer_pending_work_item",
+            "work_item_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+        Index(
+            "uq_offer_pending_agent",
+            "agent_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+        Index("ix_offer_state_expires_at", "state", "expires_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    work_item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("work_item.id"))
+    agent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agent.id"))
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    offered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    screen_pop: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ConnectRequest(Base):
+    """An instruction to the phone system to connect an accepted call, retried until done."""
+
+    __tablename__ = "connect_request"
+    __table_args__ = (Index("ix_connect_request_done_at_next_at", "done_at", "next_attempt_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    offer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offer.id"), unique=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    provider_call_id: Mapped[str] = mapped_column(String(128))
+    agent_address: Mapped[str] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -76,3 +76,62 @@ class ContactSettings(ServiceSettings):
         if isinstance(value, str):
             return [k.strip() for k in value.split(",") if k.strip()]
         return value
+
+    routing_tier_points: Annotated[dict[str, float], NoDecode] = Field(
+        default_factory=lambda: {"gold": 30.0, "silver": 20.0, "bronze": 10.0, "iron": 0.0},
+        description="Priority points per value tier, as `gold=30,silver=20,bronze=10,iron=0`.",
+    )
+    routing_churn_risk_points: float = Field(
+        default=5.0,
+        ge=0,
+        description="Priority points for a customer at or above the at-risk churn threshold.",
+    )
+    routing_queue_priority_weight: float = Field(
+        default=10.0, ge=0, description="Priority points per unit of the queue's own priority."
+    )
+    routing_offer_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="An offer not answered within this goes back to the line."
+    )
+    routing_wrap_up_seconds: float = Field(
+        default=30.0, ge=0, description="After-call work an agent gets when a contact ends."
+    )
+    routing_preferred_agent_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long a contact waits for its customer's last agent before anyone else.",
+    )
+    routing_expansion_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Every this many seconds of waiting, required proficiency drops a level.",
+    )
+    routing_interval_seconds: float = Field(
+        default=0.25, gt=0, description="How often the router looks at the lines when idle."
+    )
+    routing_default_queue: str = Field(
+        default="support",
+        min_length=1,
+        description="Queue a contact enters when it names none, or one that does not exist.",
+    )
+    twilio_account_sid: str = Field(
+        default="", description="Twilio account whose REST API connects accepted calls."
+    )
+    twilio_api_base_url: str = Field(
+        default="https://api.twilio.com",
+        description="Base URL of Twilio's REST API (a local stand-in in tests).",
+    )
+    pbx_connect_url: str = Field(
+        default="",
+        description="URL of the PBX adapter told to connect accepted calls (Standard Webhooks).",
+    )
+    pbx_connect_secret: str = Field(
+        default="", description="Standard Webhooks secret (`whsec_…`) signing those requests."
+    )
+
+    @field_validator("routing_tier_points", mode="before")
+    @classmethod
+    def _parse_points(cls, value: object) -> object:
+        if isinstance(value, str):
+            pairs = (item.split("=", 1) for item in value.split(",") if item.strip())
+            return {k.strip(): float(v) for k, v in pairs}
+        return value

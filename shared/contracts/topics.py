@@ -2,6 +2,7 @@
 
 CONTACT_CALLS = "contact.calls"
 CONTACT_CUSTOMERS = "contact.customers"
+CONTACT_ROUTING = "contact.routing"
 COMPLAINTS_COMPLAINTS = "complaints.complaints"
 SCORING_SCORES = "scoring.scores"
 COMMERCE_TRANSACTIONS = "commerce.transactions"
@@ -9,6 +10,7 @@ COMMERCE_TRANSACTIONS = "commerce.transactions"
 ALL_TOPICS = (
     CONTACT_CALLS,
     CONTACT_CUSTOMERS,
+    CONTACT_ROUTING,
     COMPLAINTS_COMPLAINTS,
     SCORING_SCORES,
     COMMERCE_TRANSACTIONS,

@@ -11,7 +11,7 @@ from services.complaints.settings import ComplaintsSettings
 from services.contact.settings import ContactSettings
 from services.gateway.settings import GatewaySettings
 from services.scoring.settings import ScoringSettings
-from shared.settings import env_var
+from shared.settings import env_value, env_var
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS: list[type[BaseSettings]] = [
@@ -46,9 +46,4 @@ def test_env_example_values_are_the_defaults(monkeypatch: pytest.MonkeyPatch) ->
         for name in cls.model_fields:
             key = env_var(cls, name)
             value = getattr(defaults, name)
-            if isinstance(value, bool):
-                assert example[key] == str(value).lower(), key
-            elif isinstance(value, list):
-                assert example[key] == ",".join(value), key
-            else:
-                assert example[key] == str(value), key
+            assert example[key] == env_value(value), key

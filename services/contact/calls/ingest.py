@@ -15,6 +15,8 @@ from services.contact.customers import service as customers
 from services.contact.customers.identity_keys import IdentityKey, mask, phone_or_none
 from services.contact.errors import InvalidWebhookError
 from services.contact.models import Call, CallLogEntry, fit
+from services.contact.routing.lines import follow_call
+from services.contact.settings import ContactSettings
 from shared.db import insert_or_get, utcnow
 from shared.logging import get_logger
 
@@ -62,13 +64,19 @@ class Caller:
 
 
 async def ingest(
-    session: AsyncSession, event: NormalizedEvent, *, region: str, publishing: Publishing
+    session: AsyncSession,
+    event: NormalizedEvent,
+    *,
+    settings: ContactSettings,
+    publishing: Publishing,
 ) -> Ingested:
     """Store `event` once per `(provider, dedup_key)`, refold its call and publish what is due.
 
     A call held for a shared number publishes nothing until it has a customer; then it
-    publishes what it missed.
+    publishes what it missed. A queued call enters its queue's line; one that connects or
+    ends leaves it.
     """
+    region = settings.default_region
     _check_ids(event)
     existing = await repository.find_log_entry(session, event.provider, event.dedup_key)
     if existing is not None:
@@ -99,6 +107,7 @@ async def ingest(
     if not stored:
         return await _duplicate(session, entry)
     await refold(session, call)
+    await follow_call(session, settings, call)
     await announce(
         session, call, publishing, new_entry=NewEntry(entry, created) if caught_up else None
     )

@@ -62,12 +62,16 @@ async def calls_page(
     return list((await session.scalars(query)).all())
 
 
-async def queued_calls(session: AsyncSession, *, queue: str | None, limit: int) -> list[Call]:
-    """Up to `limit` calls waiting in a queue (in `queue` only, if given)."""
+async def queued_calls(session: AsyncSession, *, queue: str | None) -> list[Call]:
+    """Every call waiting in a queue (in `queue` only, if given), on the state-queue index.
+
+    All of them: ranking only a sample could miss the most valuable caller. They are the
+    callers on hold right now, so their number is that of a call center's waiting callers.
+    """
     query = select(Call).where(Call.state == "queued")
     if queue is not None:
         query = query.where(Call.queue == queue)
-    return list((await session.scalars(query.limit(limit))).all())
+    return list((await session.scalars(query)).all())
 
 
 async def customers_by_id(

@@ -61,9 +61,7 @@ async def call_detail(session: Session, call: Call) -> CallDetail:
 async def record_call_event(
     data: CallEventCreate, session: Session, response: Response, settings: Settings
 ) -> CallEventRecorded:
-    call_event, duplicate, call = await service.record_call_event(
-        session, data, region=settings.default_region
-    )
+    call_event, duplicate, call = await service.record_call_event(session, data, settings=settings)
     if duplicate:
         response.status_code = 200
     response.headers["Location"] = f"/v1/contacts/events/{call_event.id}"

@@ -23,17 +23,16 @@ from services.contact.errors import (
     CallNotFoundError,
 )
 from services.contact.models import Call, CallEvent, CallLogEntry
+from services.contact.settings import ContactSettings
 from shared.db import insert_or_get, utcnow
 from shared.logging import get_logger
 from shared.pagination import page_of
 
 log = get_logger(__name__)
-# How many queued calls the waiting list ranks at most.
-_WAITING_SCAN = 1000
 
 
 async def record_call_event(
-    session: AsyncSession, data: CallEventCreate, *, region: str
+    session: AsyncSession, data: CallEventCreate, *, settings: ContactSettings
 ) -> tuple[CallEvent, bool, Call]:
     """Store a call event of the API once per `(provider, call_id, sequence_number)`.
 
@@ -54,6 +53,7 @@ async def record_call_event(
     existing = await stored()
     if existing is not None:
         return existing, True, await _call_of(session, data.provider, data.call_id)
+    region = settings.default_region
     from_number = normalize_phone(data.from_, region=region, field="from")
     to_number = normalize_phone(data.to, region=region, field="to")
     row = CallEvent(
@@ -70,7 +70,7 @@ async def record_call_event(
     if not created:
         return call_event, True, await _call_of(session, data.provider, data.call_id)
     event = _as_call_event(data, from_number, to_number)
-    ingested = await ingest(session, event, region=region, publishing=API_EVENTS)
+    ingested = await ingest(session, event, settings=settings, publishing=API_EVENTS)
     return call_event, False, ingested.call
 
 
@@ -219,7 +219,7 @@ async def waiting_calls(
     Read at the time of asking, so a tier or churn-risk change from scoring re-orders the
     callers already waiting. A held call ranks by the best of its candidates.
     """
-    found = await repository.queued_calls(session, queue=queue, limit=_WAITING_SCAN)
+    found = await repository.queued_calls(session, queue=queue)
     people = await repository.customers_by_id(
         session, (i for call in found for i in waiting.caller_ids(call))
     )

@@ -231,18 +231,22 @@ async def record_scores(
     tier: str | None,
     churn_risk: float,
     at: dt.datetime,
-) -> None:
-    """Keep the newest tier and churn risk scoring reported; older reports change nothing."""
+) -> uuid.UUID | None:
+    """Keep the newest tier and churn risk scoring reported; older reports change nothing.
+
+    Returns the id of the customer whose scores were kept (the survivor of a merge), if any.
+    """
     customer = await repository.find_customer(session, customer_id)
     if customer is not None and customer.merged_into_id is not None:
         # Scoring may still know the merged id; the scores belong to the surviving record.
         customer = await repository.find_customer(session, customer.merged_into_id)
     if customer is None or customer.deleted_at is not None:
-        return
+        return None
     if customer.scored_at is not None and customer.scored_at > at:
-        return
+        return None
     if tier is not None:
         customer.tier = tier
     customer.churn_risk = churn_risk
     customer.scored_at = at
     await session.flush()
+    return customer.id

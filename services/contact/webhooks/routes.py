@@ -59,7 +59,7 @@ async def _record_twilio(
 ) -> NormalizedEvent:
     """Read a signed Twilio request as a `kind` event and store it."""
     event = await _read_twilio(request, settings, kind)
-    await service.record_call_event(session, event, region=settings.default_region)
+    await service.record_call_event(session, event, settings=settings)
     return event
 
 
@@ -73,7 +73,7 @@ async def _record_twilio_queue(
         tokens=settings.twilio_auth_tokens,
         queue=request.query_params.get("queue"),
     )
-    await service.record_call_event(session, event, region=settings.default_region)
+    await service.record_call_event(session, event, settings=settings)
 
 
 def _queues(settings: ContactSettings) -> QueueRouting:
@@ -94,7 +94,7 @@ async def _enqueue(
     """Read a signed request of an incoming call, store it and put the caller into a queue."""
     event = await _read_twilio(request, settings, kind)
     queue = await service.queue_incoming_call(
-        session, event, region=settings.default_region, queues=_queues(settings)
+        session, event, settings=settings, queues=_queues(settings)
     )
     return _xml(twiml.enqueue_twiml(queue=queue, base_url=settings.public_base_url))
 
@@ -207,7 +207,7 @@ async def amazon_connect(request: Request, session: Session, settings: Settings)
         keys=settings.connect_api_keys,
         max_age_seconds=settings.connect_max_event_age_seconds,
     )
-    accepted = await service.record_connect_event(session, event, region=settings.default_region)
+    accepted = await service.record_connect_event(session, event, settings=settings)
     return WebhookAccepted(
         duplicate=accepted.duplicate, ignored=accepted.ignored, call_id=accepted.call_id
     )
@@ -228,5 +228,5 @@ async def generic_event(request: Request, session: Session, settings: Settings) 
     event = generic.read_event(
         await request.body(), dict(request.headers), secrets=settings.webhook_secrets
     )
-    ingested = await service.record_call_event(session, event, region=settings.default_region)
+    ingested = await service.record_call_event(session, event, settings=settings)
     return WebhookAccepted(duplicate=ingested.duplicate, call_id=ingested.call.id)

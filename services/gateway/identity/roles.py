@@ -25,8 +25,13 @@ _AGENT = {
     "complaints:transition",
     "complaints:survey",  # the agent types what the complainant answers
     "scores:read",  # tier, CLV and churn risk with reasons on the screen pop
+    "agents:read",
+    "presence:set",
+    "offers:answer",
+    "queues:read",
 }
 _SUPERVISOR = _AGENT | {
+    "agents:supervise",  # set an agent's presence, answer for them
     "customers:merge",  # duplicates are a supervisor's call
     "complaints:escalate",
     "complaints:report",
@@ -37,6 +42,8 @@ _ADMIN = _SUPERVISOR | {
     "customers:erase",  # erasure is irreversible: admins only
     "call-events:read",
     "api-keys:manage",
+    "agents:manage",
+    "queues:manage",
 }
 _SERVICE = {
     "customers:read",
@@ -51,8 +58,17 @@ _SERVICE = {
     "model:read",
     "model:refit",
     "complaints:read",
+    "agents:read",
+    "queues:read",
+    "work-items:create",
 }
-_CTI = {"call-events:record", "contacts:record", "webhooks:deliver", "customers:read"}
+_CTI = {
+    "call-events:record",
+    "contacts:record",
+    "webhooks:deliver",
+    "customers:read",
+    "work-items:create",
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "agent": frozenset(_AGENT),

@@ -1,0 +1,1 @@
+"""Agents: who takes contacts, their skills, capacity and presence."""

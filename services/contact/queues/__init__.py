@@ -1,0 +1,1 @@
+"""Queues: the waiting lines, with required skills, service-level targets, hours and overflow."""

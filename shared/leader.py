@@ -1,0 +1,54 @@
+"""One active worker per database among several replicas: a PostgreSQL advisory lock.
+
+On SQLite (one process by construction) every worker leads. On PostgreSQL the worker that
+holds the session-level advisory lock `key` leads; if its connection dies the lock goes with
+it and another replica takes over at its next attempt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.db import Database, is_sqlite
+
+
+class AdvisoryLeader:
+    """Holds (or tries to take) the advisory lock `key` on `db`."""
+
+    def __init__(self, db: Database, key: int) -> None:
+        self._db = db
+        self._key = key
+        self._conn: AsyncConnection | None = None
+
+    async def hold(self) -> bool:
+        """True while this worker leads; takes the lead when it is free."""
+        if is_sqlite(self._db.url):
+            return True
+        if self._conn is not None:
+            try:
+                await self._conn.execute(text("SELECT 1"))
+                return True
+            except Exception:
+                await self.release()
+        conn = await self._db.engine.connect()
+        acquired: Any = await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key})
+        await conn.commit()
+        if acquired:
+            self._conn = conn
+            return True
+        await conn.close()
+        return False
+
+    async def release(self) -> None:
+        """Give the lead up (closing the connection releases the lock in any case)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
+                await conn.commit()
+            with contextlib.suppress(Exception):
+                await conn.close()
