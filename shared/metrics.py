@@ -24,8 +24,10 @@ from prometheus_client.exposition import generate_latest
 from sqlalchemy import func, select
 
 from shared.db import OutboxMessage
+from shared.logging import get_logger
 
 MetricSource = Callable[[FastAPI], Awaitable[Iterable[Metric]]]
+log = get_logger(__name__)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -76,7 +78,13 @@ class ServiceMetrics:
             ["group", "event_type"],
             registry=self.registry,
         )
-        self.sources: list[MetricSource] = [broker_metrics]
+        self.sources: list[MetricSource] = [outbox_metrics, consumer_metrics]
+        self.source_errors = Counter(
+            "rapport_metrics_source_errors",
+            "Scrapes where a source of series failed (its series are missing from that scrape).",
+            ["source"],
+            registry=self.registry,
+        )
         self._snapshot = _Snapshot()
         self.registry.register(self._snapshot)
 
@@ -84,7 +92,12 @@ class ServiceMetrics:
         """The exposition text, every source asked afresh."""
         families: list[Metric] = []
         for source in self.sources:
-            families.extend(await source(app))
+            try:
+                families.extend(await asyncio.wait_for(source(app), 5))
+            except Exception as exc:
+                # A busy database must not fail the scrape: the other series still go out.
+                self.source_errors.labels(source.__name__).inc()
+                log.warning("metrics_source_failed", source=source.__name__, error=repr(exc))
         self._snapshot.families = families
         return generate_latest(self.registry)
 
@@ -126,19 +139,18 @@ def age_seconds(then: dt.datetime | None, now: dt.datetime | None = None) -> flo
     return max(0.0, ((now or dt.datetime.now(dt.UTC)) - then).total_seconds())
 
 
-async def broker_metrics(app: FastAPI) -> list[Metric]:
-    """Outbox backlog and age, relay and consumer counters, consumer lag per partition."""
-    families: list[Metric] = []
-    if getattr(app.state, "relay", None) is not None and getattr(app.state, "db", None):
-        families.extend(await _outbox_metrics(app))
+async def consumer_metrics(app: FastAPI) -> list[Metric]:
+    """Per consumer group: its counters and its lag per partition."""
     runners: list[Any] = list(getattr(app.state, "consumers", []))
-    if runners:
-        families.extend(_consumer_counters(runners))
-        families.append(await _lag_family(runners))
-    return families
+    if not runners:
+        return []
+    return [*_consumer_counters(runners), await _lag_family(runners)]
 
 
-async def _outbox_metrics(app: FastAPI) -> list[Metric]:
+async def outbox_metrics(app: FastAPI) -> list[Metric]:
+    """Outbox backlog, age of its oldest row, rows published by this process."""
+    if getattr(app.state, "relay", None) is None:
+        return []
     async with app.state.db.sessionmaker() as session:
         count, oldest = (
             await session.execute(

@@ -10,10 +10,12 @@ from services.contact.calls.routes import router as call_router
 from services.contact.consumers import SCORING_EVENTS
 from services.contact.contacts.routes import router as contact_router
 from services.contact.customers.routes import router as customer_router
+from services.contact.metrics import queue_metrics
 from services.contact.settings import ContactSettings
 from services.contact.webhooks.routes import router as webhook_router
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS
+from shared.metrics import add_metrics
 
 
 def create_app(settings: ContactSettings | None = None) -> FastAPI:
@@ -32,4 +34,5 @@ def create_app(settings: ContactSettings | None = None) -> FastAPI:
         )
     )
     app.state.settings = settings
+    add_metrics(app, queue_metrics)
     return app
