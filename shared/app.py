@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from opentelemetry.trace import SpanKind
@@ -192,11 +193,15 @@ def _traced(group: str, event_type: str, handler: Handler, metrics: ServiceMetri
             "traceparent": envelope.traceparent or "",
             "tracestate": envelope.tracestate or "",
         }
-        with server_span(
-            f"consume {event_type}",
-            {k: v for k, v in carrier.items() if v},
-            kind=SpanKind.CONSUMER,
-            **{"messaging.consumer.group.name": group, "messaging.message.id": envelope.id},
+        attributes = {"messaging.consumer.group.name": group, "messaging.message.id": envelope.id}
+        with (
+            structlog.contextvars.bound_contextvars(service=metrics.service),
+            server_span(
+                f"consume {event_type}",
+                {k: v for k, v in carrier.items() if v},
+                kind=SpanKind.CONSUMER,
+                **attributes,
+            ),
         ):
             try:
                 await handler(session, event, envelope)
