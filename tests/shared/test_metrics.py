@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,19 +84,10 @@ def transaction(amount: str) -> bytes:
     return to_envelope(event, source="rapport/test").to_bytes()
 
 
-async def test_consumer_processed_failed_dead_lettered_and_lag_move(
-    make_database: Callable[[str], str], broker: str, topic_prefix: str
-) -> None:
-    release = asyncio.Event()
-
-    async def handler(session: AsyncSession, event: Any, envelope: CloudEvent) -> None:
-        if event.amount == Decimal("13"):
-            raise ValueError("this handler refuses 13")
-        if event.amount == Decimal("99"):
-            await release.wait()
-
+def probe_app(database_url: str, broker: str, topic_prefix: str, handler: Any) -> FastAPI:
+    """A service with one consumer of commerce transactions whose handler the test controls."""
     settings = ScoringSettings(
-        database_url=make_database("scoring"),
+        database_url=database_url,
         migrate_on_start=False,
         kafka_bootstrap_servers=broker,
         kafka_topic_prefix=topic_prefix,
@@ -114,6 +106,21 @@ async def test_consumer_processed_failed_dead_lettered_and_lag_move(
         ],
     )
     app = create_service_app(spec)
+    return app
+
+
+async def test_consumer_processed_failed_dead_lettered_and_lag_move(
+    make_database: Callable[[str], str], broker: str, topic_prefix: str
+) -> None:
+    release = asyncio.Event()
+
+    async def handler(session: AsyncSession, event: Any, envelope: CloudEvent) -> None:
+        if event.amount == Decimal("13"):
+            raise ValueError("this handler refuses 13")
+        if event.amount == Decimal("99"):
+            await release.wait()
+
+    app = probe_app(make_database("scoring"), broker, topic_prefix, handler)
     group = f"{topic_prefix}probe.tx"
     labels = {"group": group}
     async for client in serve(app):
