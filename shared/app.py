@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from opentelemetry.trace import SpanKind
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.api import problem
 from shared.contracts import registry
 from shared.contracts.topics import dead_letter_topic
 from shared.db import Database
 from shared.errors import install_error_handlers
+from shared.events import CloudEvent
 from shared.health import BrokerProbe, ReadinessCheck, health_router
 from shared.identity import permission_of
 from shared.inbox import ConsumerRunner, Handler
 from shared.kafka import ensure_topics
 from shared.logging import configure_logging, get_logger
+from shared.metrics import ServiceMetrics, metrics_router
 from shared.middleware import RequestIdMiddleware
 from shared.migrations import upgrade_async
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
+from shared.tracing import configure_tracing, server_span
 
 log = get_logger(__name__)
 
@@ -112,16 +119,22 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     """A FastAPI app whose lifespan migrates (embedded mode), relays the outbox and consumes."""
     settings = spec.settings
     probe = BrokerProbe(settings.kafka_bootstrap_servers, client_id=spec.name)
+    metrics = ServiceMetrics(spec.name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(service=spec.name, level=settings.log_level, json=settings.log_json)
+        configure_tracing(
+            service=spec.name,
+            exporter=settings.tracing_exporter,
+            otlp_endpoint=settings.tracing_otlp_endpoint,
+        )
         db = Database(settings.database_url)
         if settings.migrate_on_start:
             await upgrade_async(spec.migrations_dir, settings.database_url)
         app.state.db = db
         tasks: list[asyncio.Task[Any]] = []
-        side = broker_side(spec, db) if spec.uses_broker else None
+        side = broker_side(instrumented(spec, metrics), db) if spec.uses_broker else None
         if side is not None:
             tasks.append(
                 asyncio.create_task(
@@ -152,14 +165,52 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         openapi_url=spec.openapi_url,
     )
     app.state.service_name = spec.name
-    app.add_middleware(RequestIdMiddleware)
+    app.state.metrics = metrics
+    app.add_middleware(RequestIdMiddleware, service=spec.name, metrics=metrics.http)
     install_error_handlers(app)
     app.state.readiness_details = lambda: _consumer_details(app)
     app.include_router(health_router(_readiness_checks(app, spec, probe)))
+    app.include_router(metrics_router())
     for router in spec.routers:
         app.include_router(router)
     _publish_permissions(app, spec.routers)
     return app
+
+
+def instrumented(spec: ServiceSpec, metrics: ServiceMetrics) -> ServiceSpec:
+    """`spec` with every handler continuing the event's trace, logged and its failures counted."""
+    consumers = []
+    for consumer in spec.consumers:
+        gid = spec.settings.kafka_topic_prefix + group_id(spec.name, consumer.name)
+        handlers = {t: _traced(gid, t, h, metrics) for t, h in consumer.handlers.items()}
+        consumers.append(dataclasses.replace(consumer, handlers=handlers))
+    return dataclasses.replace(spec, consumers=consumers)
+
+
+def _traced(group: str, event_type: str, handler: Handler, metrics: ServiceMetrics) -> Handler:
+    async def handle(session: AsyncSession, event: Any, envelope: CloudEvent) -> None:
+        carrier = {
+            "traceparent": envelope.traceparent or "",
+            "tracestate": envelope.tracestate or "",
+        }
+        attributes = {"messaging.consumer.group.name": group, "messaging.message.id": envelope.id}
+        with (
+            structlog.contextvars.bound_contextvars(service=metrics.service),
+            server_span(
+                f"consume {event_type}",
+                {k: v for k, v in carrier.items() if v},
+                kind=SpanKind.CONSUMER,
+                **attributes,
+            ),
+        ):
+            try:
+                await handler(session, event, envelope)
+            except Exception:
+                metrics.handler_failures.labels(group, event_type).inc()
+                raise
+            log.info("event_handled", group=group, event_type=event_type, event_id=envelope.id)
+
+    return handle
 
 
 def route_permissions(routers: Sequence[APIRouter]) -> dict[tuple[str, str], str | None]:

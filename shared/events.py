@@ -3,7 +3,9 @@
 On the wire each Kafka record's value is one JSON CloudEvent (`content-type:
 application/cloudevents+json`), its key the customer id. Rapport extension attributes:
 `dataversion` (the payload's schema version), `correlationid` (the request id that caused it)
-and `partitionkey` (the Kafka key, as in the CloudEvents Kafka binding).
+and `partitionkey` (the Kafka key, as in the CloudEvents Kafka binding); and `traceparent` /
+`tracestate` of the CloudEvents distributed tracing extension (the W3C trace context of the
+request or event that caused it), so a consumer continues the producer's trace.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.tracing import current_trace_context
 
 CONTENT_TYPE = "application/cloudevents+json"
 
@@ -49,6 +53,8 @@ class CloudEvent(BaseModel):
     dataversion: int = Field(default=1, ge=1)
     correlationid: str | None = None
     partitionkey: str | None = None
+    traceparent: str | None = Field(default=None, max_length=256)
+    tracestate: str | None = Field(default=None, max_length=512)
     data: dict[str, Any]
 
     def to_bytes(self) -> bytes:
@@ -192,8 +198,9 @@ def to_envelope(
     time: dt.datetime | None = None,
     correlation_id: str | None = None,
 ) -> CloudEvent:
-    """Wrap `event` in a CloudEvent."""
+    """Wrap `event` in a CloudEvent carrying the current trace context, if any."""
     subject = event.subject()
+    trace_context = current_trace_context()
     return CloudEvent(
         id=event_id or new_event_id(),
         source=source,
@@ -203,5 +210,7 @@ def to_envelope(
         dataversion=event.version,
         correlationid=correlation_id,
         partitionkey=subject,
+        traceparent=trace_context.get("traceparent"),
+        tracestate=trace_context.get("tracestate"),
         data=json.loads(event.model_dump_json()),
     )

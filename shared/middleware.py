@@ -1,19 +1,31 @@
-"""Request correlation: accept or generate `X-Request-ID`, bind it to logs, echo it back."""
+"""Request correlation: request id, trace span, request log and HTTP metrics for every request.
+
+The request id is accepted from `X-Request-ID` or generated, bound to every log line and echoed
+back; the trace continues the caller's `traceparent`. The request log line and the metrics name
+the route template (`/v1/customers/{customer_id}`), never the path or its query string, which
+can carry phone numbers and e-mail addresses.
+"""
 
 from __future__ import annotations
 
 import re
 import time
 import uuid
+from typing import Any
 
 import structlog
+from opentelemetry.trace import Span
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import problem_response
 from shared.logging import get_logger, request_id_var
+from shared.metrics import HttpMetrics
+from shared.tracing import server_span
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+UNMATCHED_ROUTE = "(unmatched)"
+_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 log = get_logger("rapport.access")
 
 
@@ -24,26 +36,48 @@ def accept_request_id(value: str | None) -> str:
     return uuid.uuid4().hex
 
 
-class RequestIdMiddleware:
-    """Pure ASGI middleware so the id is bound before any other code runs."""
+def route_template(scope: Scope) -> str:
+    """The path template of the route that handled the request, or `(unmatched)`."""
+    route: Any = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED_ROUTE
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class RequestIdMiddleware:
+    """Pure ASGI middleware so the id and the span are bound before any other code runs."""
+
+    def __init__(
+        self, app: ASGIApp, *, service: str = "", metrics: HttpMetrics | None = None
+    ) -> None:
         self.app = app
+        self.service = service
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = None
-        for name, value in scope.get("headers", []):
-            if name == REQUEST_ID_HEADER.encode():
-                incoming = value.decode("latin-1")
-                break
-        request_id = accept_request_id(incoming)
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+        }
+        request_id = accept_request_id(headers.get(REQUEST_ID_HEADER))
         token = request_id_var.set(request_id)
+        try:
+            with (
+                server_span(f"{scope.get('method')} request", headers) as span,
+                structlog.contextvars.bound_contextvars(
+                    request_id=request_id, **({"service": self.service} if self.service else {})
+                ),
+            ):
+                await self._handle(scope, receive, send, request_id, span)
+        finally:
+            request_id_var.reset(token)
+
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, request_id: str, span: Span
+    ) -> None:
         started = time.perf_counter()
         status = 500
-
         started_response = False
 
         async def send_with_id(message: Message) -> None:
@@ -59,31 +93,37 @@ class RequestIdMiddleware:
             await send(message)
 
         try:
-            with structlog.contextvars.bound_contextvars(request_id=request_id):
-                try:
-                    await self.app(scope, receive, send_with_id)
-                except Exception as exc:
-                    # Answer here, inside the request id's scope, so even an unexpected failure
-                    # is a problem document that carries the id; the details go to the log only.
-                    log.error("unhandled_error", path=scope.get("path"), exc_info=exc)
-                    if started_response:
-                        raise
-                    response = problem_response(
-                        status=500,
-                        code="internal-error",
-                        detail="An unexpected error occurred; it has been logged.",
-                        instance=scope.get("path"),
-                    )
-                    await response(scope, receive, send_with_id)
-                finally:
-                    path = scope.get("path", "")
-                    if path not in ("/healthz", "/readyz"):
-                        log.info(
-                            "request",
-                            method=scope.get("method"),
-                            path=path,
-                            status=status,
-                            duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                        )
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Answer here, inside the request id's scope, so even an unexpected failure is a
+            # problem document that carries the id; the details go to the log only.
+            log.error("unhandled_error", route=route_template(scope), exc_info=exc)
+            if started_response:
+                raise
+            response = problem_response(
+                status=500,
+                code="internal-error",
+                detail="An unexpected error occurred; it has been logged.",
+                instance=scope.get("path"),
+            )
+            await response(scope, receive, send_with_id)
         finally:
-            request_id_var.reset(token)
+            self._record(scope, span, status, time.perf_counter() - started)
+
+    def _record(self, scope: Scope, span: Span, status: int, seconds: float) -> None:
+        route = route_template(scope)
+        method = str(scope.get("method", ""))
+        span.update_name(f"{method} {route}")
+        span.set_attribute("http.request.method", method)
+        span.set_attribute("http.route", route)
+        span.set_attribute("http.response.status_code", status)
+        if self.metrics is not None:
+            self.metrics.observe(method=method, route=route, status=status, seconds=seconds)
+        if scope.get("path", "") not in _QUIET_PATHS:
+            log.info(
+                "request",
+                method=method,
+                route=route,
+                status=status,
+                duration_ms=round(seconds * 1000, 2),
+            )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -50,6 +52,17 @@ class ServiceSettings(BaseSettings):
     )
     log_level: str = Field(default="INFO", description="Log level.")
     log_json: bool = Field(default=True, description="JSON logs (true) or console logs (false).")
+    tracing_exporter: Literal["none", "console", "otlp"] = Field(
+        default="none",
+        description=(
+            "Where finished trace spans go: `none` (trace ids still reach logs and events), "
+            "`console`, or `otlp` (needs the `otlp` extra)."
+        ),
+    )
+    tracing_otlp_endpoint: str = Field(
+        default="",
+        description="OTLP/HTTP traces endpoint, e.g. http://otel-collector:4318/v1/traces.",
+    )
     internal_token_secret: str = Field(
         default="",
         validation_alias="RAPPORT_INTERNAL_TOKEN_SECRET",

@@ -100,6 +100,8 @@ class System:
                 "--port",
                 str(port),
                 "--no-access-log",
+                "--log-config",
+                str(ROOT / "deploy" / "logging.json"),
                 "--timeout-graceful-shutdown",
                 "10",
             ],

@@ -12,6 +12,7 @@ from services.complaints.consumers import make_consumers
 from services.complaints.dependencies import Clock
 from services.complaints.escalation.routes import router as escalation_router
 from services.complaints.lifecycle.routes import router as lifecycle_router
+from services.complaints.metrics import sla_metrics
 from services.complaints.reports.routes import router as reports_router
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.sla.timers import sla_timer
@@ -19,6 +20,7 @@ from services.complaints.surveys.routes import router as surveys_router
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts.topics import COMPLAINTS_COMPLAINTS
 from shared.db import utcnow
+from shared.metrics import add_metrics
 
 
 def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock = utcnow) -> FastAPI:
@@ -46,4 +48,5 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock = utc
     )
     app.state.settings = settings
     app.state.clock = clock
+    add_metrics(app, sla_metrics)
     return app

@@ -15,6 +15,7 @@ from services.contact.calls.routes import router as call_router
 from services.contact.consumers import scoring_events
 from services.contact.contacts.routes import router as contact_router
 from services.contact.customers.routes import router as customer_router
+from services.contact.metrics import queue_metrics
 from services.contact.queues.routes import router as queue_router
 from services.contact.routing.connect import PhoneSystem
 from services.contact.routing.routes import router as routing_router
@@ -23,6 +24,7 @@ from services.contact.settings import ContactSettings
 from services.contact.webhooks.routes import router as webhook_router
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS, CONTACT_ROUTING
+from shared.metrics import add_metrics
 
 
 def routing(
@@ -72,4 +74,5 @@ def create_app(settings: ContactSettings | None = None) -> FastAPI:
         )
     )
     app.state.settings = settings
+    add_metrics(app, queue_metrics)
     return app

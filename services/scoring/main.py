@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.scoring.consumers import consumer_specs
+from services.scoring.metrics import model_metrics
 from services.scoring.model import jobs
 from services.scoring.model import routes as model_routes
 from services.scoring.model.cache import ModelCache
@@ -20,6 +21,7 @@ from services.scoring.settings import ScoringSettings
 from services.scoring.statistics import routes as statistics_routes
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts.topics import SCORING_SCORES
+from shared.metrics import add_metrics
 
 ROUTERS = (
     score_routes.router,
@@ -69,4 +71,5 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.models = scorer.models
+    add_metrics(app, model_metrics)
     return app
