@@ -229,3 +229,75 @@ def voicemail_call(caller: str, start: dt.datetime) -> list[TwilioRequest]:
         TwilioRequest("/v1/webhooks/twilio/record", record),
         status(parent, caller, "completed", 0, start + dt.timedelta(seconds=40), duration=40),
     ]
+
+
+# Twilio does not queue a call it cannot put in the queue: no waitUrl, no QueueSid, no QueueTime.
+NOT_ENQUEUED = ("queue-full", "system-error")
+
+
+def queue_wait(
+    call_sid: str, caller: str, queue_sid: str, waited: int, *, queue: str = "support"
+) -> TwilioRequest:
+    """A request to the <Enqueue> waitUrl, `waited` seconds after the caller joined the queue."""
+    pairs = _standard(call_sid, caller, direction="inbound", to=COMPANY, status="in-progress")
+    pairs += [
+        ("QueueSid", queue_sid),
+        ("QueuePosition", "1"),
+        ("QueueTime", str(waited)),
+        ("AvgQueueTime", str(waited)),
+        ("CurrentQueueSize", "1"),
+        ("MaxQueueSize", "100"),
+    ]
+    return TwilioRequest(f"/v1/webhooks/twilio/queue-wait?queue={queue}", pairs)
+
+
+def queue_left(
+    call_sid: str,
+    caller: str,
+    result: str,
+    *,
+    queue_sid: str | None,
+    waited: str | None,
+    queue: str = "support",
+) -> TwilioRequest:
+    """The <Enqueue> action request: how the call left the queue, and after how long."""
+    pairs = _standard(call_sid, caller, direction="inbound", to=COMPANY, status="in-progress")
+    pairs.append(("QueueResult", result))
+    if queue_sid is not None:
+        pairs.append(("QueueSid", queue_sid))
+    if waited is not None:
+        pairs.append(("QueueTime", waited))
+    return TwilioRequest(f"/v1/webhooks/twilio/enqueue?queue={queue}", pairs)
+
+
+def queued_call(
+    caller: str, start: dt.datetime, result: str, *, waited: int = 30, talked: int = 60
+) -> list[TwilioRequest]:
+    """An inbound call in Twilio's own request order, leaving the queue with `result`.
+
+    Voice webhook (answered with <Enqueue>), the waitUrl as the caller joins the queue and
+    again as the hold music loops, the <Enqueue> action, then the final status callback. A
+    bridged call's action comes only once both parties hung up, `talked` seconds after an
+    agent took it.
+    """
+    parent, queue_sid = sid(), sid("QU")
+    enqueued = result not in NOT_ENQUEUED
+    requests = [voice(parent, caller), status(parent, caller, "ringing", 0, start)]
+    if enqueued:
+        requests += [
+            queue_wait(parent, caller, queue_sid, 0),
+            queue_wait(parent, caller, queue_sid, min(waited, 20)),
+        ]
+    requests.append(
+        queue_left(
+            parent,
+            caller,
+            result,
+            queue_sid=queue_sid if enqueued else None,
+            waited=str(waited) if enqueued else None,
+        )
+    )
+    total = waited + talked + 2
+    end = start + dt.timedelta(seconds=total)
+    requests.append(status(parent, caller, "completed", 1, end, duration=total))
+    return requests

@@ -36,6 +36,9 @@ OUTCOMES = (
 )
 # Outcomes an outbound attempt can end with when nobody answered (Twilio final CallStatus).
 _OUTBOUND_FAILURES = {"busy", "no_answer", "failed", "canceled"}
+# How a call can leave a queue (`queue_exit`): an agent took it `queue_seconds` after it joined,
+# the caller hung up, it was taken out alive (the call goes on) or it could not be queued.
+QUEUE_EXITS = ("connected", "abandoned", "left", "failed")
 # Facts where the most recent value wins (an agent's later wrap-up code replaces an earlier one).
 _LATEST_WINS = ("queue", "agent", "wrap_up_code", "disposition", "notes", "recording_url")
 
@@ -97,6 +100,16 @@ class Projection:
     legs: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _QueueStay:
+    """One stay of the call in one queue: when it joined and how it left."""
+
+    joined: dt.datetime | None = None
+    exits: set[str] = field(default_factory=set)
+    # Seconds from joining until an agent took the call, when one did.
+    waited: int | None = None
+
+
 def _order(event: LoggedEvent) -> tuple[dt.datetime, int, str]:
     return (event.occurred_at, -1 if event.sequence is None else event.sequence, event.dedup_key)
 
@@ -111,6 +124,7 @@ def project(events: Iterable[LoggedEvent]) -> Projection:
     out = Projection()
     flags: set[str] = set()
     final_status: str | None = None
+    stays: dict[str, _QueueStay] = {}
     for event in ordered:
         facts = event.facts
         state = facts.get("state")
@@ -118,6 +132,7 @@ def project(events: Iterable[LoggedEvent]) -> Projection:
         if state is not None and RANK[state] > RANK[out.state]:
             out.state = state
         _stamp(out, state, event.occurred_at)
+        _note_queue(stays, facts, state, event.occurred_at)
         _take_parties(out, facts)
         for name in _LATEST_WINS:
             if facts.get(name):
@@ -132,6 +147,7 @@ def project(events: Iterable[LoggedEvent]) -> Projection:
         if facts.get("final_status"):
             final_status = str(facts["final_status"])
     out.legs.sort()
+    _leave_queues(out, stays, flags)
     out.outcome = _outcome(out, flags, final_status)
     return out
 
@@ -146,6 +162,47 @@ def _stamp(out: Projection, state: str | None, at: dt.datetime) -> None:
         out.connected_at = _earliest(out.connected_at, at)
     elif state == "ended":
         out.ended_at = _earliest(out.ended_at, at)
+
+
+def _note_queue(
+    stays: dict[str, _QueueStay], facts: dict[str, Any], state: str | None, at: dt.datetime
+) -> None:
+    """What one event says of the call's stay in a queue (one per provider queue id)."""
+    exit_ = facts.get("queue_exit")
+    if state != "queued" and exit_ not in QUEUE_EXITS:
+        return
+    stay = stays.setdefault(str(facts.get("queue_sid") or ""), _QueueStay())
+    if state == "queued":
+        stay.joined = _earliest(stay.joined, at)
+    if exit_ in QUEUE_EXITS:
+        stay.exits.add(str(exit_))
+    if exit_ == "connected":
+        seconds = int(facts.get("queue_seconds") or 0)
+        stay.waited = seconds if stay.waited is None else min(stay.waited, seconds)
+
+
+def _leave_queues(out: Projection, stays: dict[str, _QueueStay], flags: set[str]) -> None:
+    """Connect the calls an agent took from a queue; flag the stays that decide the outcome."""
+    for stay in stays.values():
+        if stay.waited is not None:
+            # The provider reports this exit only after the talk, so its time is not the
+            # connect: the agent took the call `waited` seconds after it joined. Without that
+            # queue entry, another queue entry of the call, else its first event, stands in:
+            # the voice webhook queues a caller at once, and no call joins a queue before it
+            # starts. It is refolded to the true entry once that event arrives.
+            joined = stay.joined or out.queued_at or out.started_at
+            if joined is not None:
+                at = joined + dt.timedelta(seconds=stay.waited)
+                out.connected_at = _earliest(out.connected_at, at)
+            if RANK[out.state] < RANK["connected"]:
+                out.state = "connected"
+        if "abandoned" in stay.exits:
+            flags.add("abandoned")
+        if "failed" in stay.exits:
+            flags.add("queue_failed")
+        if stay.joined is not None and not stay.exits:
+            # Queued and never heard of leaving: the caller gave up waiting.
+            flags.add("queue_unanswered")
 
 
 def _take_parties(out: Projection, facts: dict[str, Any]) -> None:
@@ -165,8 +222,10 @@ def _outcome(out: Projection, flags: set[str], final_status: str | None) -> str 
         return "voicemail"
     if out.connected_at is not None:
         return "answered"
-    if "abandoned" in flags or out.queued_at is not None:
+    if "abandoned" in flags or "queue_unanswered" in flags:
         return "abandoned"
+    if "queue_failed" in flags:
+        return "failed"
     if out.direction == "outbound" and final_status in _OUTBOUND_FAILURES:
         return final_status
     if out.direction == "outbound":

@@ -68,3 +68,76 @@ def test_child_legs_do_not_override_who_called() -> None:
         ]
     )
     assert (call.direction, call.to_number) == ("inbound", "+14155550199")
+
+
+def _queue_exit(
+    key: str, seconds: int, exit_: str, waited: int | None, **facts: Any
+) -> LoggedEvent:
+    # A queue exit as providers report it: a bridged one only after the talk is over.
+    return _ev(key, seconds, queue_sid="QU1", queue_exit=exit_, queue_seconds=waited, **facts)
+
+
+def test_an_agent_taking_a_queued_call_connects_it_when_it_was_taken() -> None:
+    events = [
+        _ev("ring", 0, state="ringing", direction="inbound"),
+        _ev("wait", 4, state="queued", queue_sid="QU1", queue="support"),
+        _queue_exit("exit", 200, "connected", 26),
+        _ev("end", 201, state="ended", duration=201),
+        _ev("end-again", 202, state="ended"),
+    ]
+    folds = {repr(project(order)) for order in itertools.permutations(events)}
+    assert len(folds) == 1
+    call = project(events)
+    assert (call.state, call.outcome) == ("ended", "answered")
+    assert call.connected_at == T0 + dt.timedelta(seconds=4 + 26)
+    assert call.ended_at == T0 + dt.timedelta(seconds=201)
+
+
+def test_a_taken_call_is_connected_before_it_ends() -> None:
+    call = project(
+        [_ev("wait", 4, state="queued", queue_sid="QU1"), _queue_exit("x", 90, "connected", 6)]
+    )
+    assert (call.state, call.outcome) == ("connected", None)
+    assert call.connected_at == T0 + dt.timedelta(seconds=10)
+
+
+def test_without_its_queue_entry_a_taken_call_counts_from_its_first_event() -> None:
+    ring, end = _ev("ring", 0, state="ringing"), _ev("end", 300, state="ended")
+    call = project([ring, _queue_exit("x", 290, "connected", 40), end])
+    assert (call.outcome, call.connected_at) == ("answered", T0 + dt.timedelta(seconds=40))
+    # Another queue entry of the call is nearer than its first event.
+    other = _ev("wait", 15, state="queued", queue_sid="QU0")
+    call = project([ring, other, _queue_exit("x", 290, "connected", 40), end])
+    assert call.connected_at == T0 + dt.timedelta(seconds=55)
+
+
+def test_each_way_out_of_a_queue_gives_its_outcome() -> None:
+    queued = [_ev("ring", 0, state="ringing", direction="inbound")]
+    queued.append(_ev("wait", 3, state="queued", queue_sid="QU1"))
+    end = _ev("end", 100, state="ended")
+    outcomes = {
+        exit_: project([*queued, _queue_exit("x", 50, exit_, 20), end]).outcome
+        for exit_ in ("connected", "abandoned", "left", "failed")
+    }
+    assert outcomes == {
+        "connected": "answered",
+        "abandoned": "abandoned",
+        "left": "missed",
+        "failed": "failed",
+    }
+    assert project([*queued, end]).outcome == "abandoned"
+
+
+def test_a_call_taken_out_of_the_queue_goes_on_to_what_follows() -> None:
+    left = [
+        _ev("wait", 3, state="queued", queue_sid="QU1"),
+        _queue_exit("x", 20, "left", 17),
+    ]
+    to_agent = _ev("agent", 25, state="connected", agent="a-1", leg="child", child_leg=True)
+    requeued = _ev("wait-2", 30, state="queued", queue_sid="QU2")
+    end = _ev("end", 100, state="ended")
+    assert project([*left, to_agent, end]).outcome == "answered"
+    assert project([*left, to_agent, end]).connected_at == T0 + dt.timedelta(seconds=25)
+    assert project([*left, _ev("v", 60, voicemail=True), end]).outcome == "voicemail"
+    # Queued again elsewhere and never taken from there: the caller gave up waiting.
+    assert project([*left, requeued, end]).outcome == "abandoned"

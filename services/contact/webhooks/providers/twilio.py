@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,6 +26,18 @@ _FINAL = {
     "failed": "failed",
     "canceled": "canceled",
 }
+# Each <Enqueue> QueueResult Twilio documents, as how the call left the queue: an agent took it,
+# the caller hung up, it was taken out alive (later events decide) or it could not be queued.
+_QUEUE_EXITS = {
+    **dict.fromkeys(("bridged", "bridging-in-process", "redirected-from-bridged"), "connected"),
+    "hangup": "abandoned",
+    **dict.fromkeys(("leave", "redirected"), "left"),
+    **dict.fromkeys(("queue-full", "error", "system-error"), "failed"),
+}
+_QUEUE_RESULT = re.compile(r"[a-z][a-z-]{0,39}")
+_SID = re.compile(r"[A-Za-z0-9]{2,64}")
+# Twilio ends every call within a day; a longer wait is not one it sent.
+_MAX_QUEUE_SECONDS = 24 * 60 * 60
 
 
 class FormParams:
@@ -268,29 +281,63 @@ def gather_event(params: FormParams) -> NormalizedEvent:
     )
 
 
+def _queue_sid(params: FormParams) -> str | None:
+    value = params.get("QueueSid")
+    if value is not None and not _SID.fullmatch(value):
+        raise InvalidWebhookError("`QueueSid` is not a Twilio SID.")
+    return value
+
+
+def _queue_seconds(params: FormParams) -> int | None:
+    """`QueueTime`: whole seconds in the queue; absent when the call was never queued."""
+    raw = params.get("QueueTime")
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or int(raw) > _MAX_QUEUE_SECONDS:
+        raise InvalidWebhookError("`QueueTime` must be whole seconds, at most a day.")
+    return int(raw)
+
+
 def queue_wait_event(params: FormParams, queue: str | None) -> NormalizedEvent:
-    """The first <Enqueue> waitUrl request of a call: it is queued."""
+    """A waitUrl request (again each time the hold music loops): queued `QueueTime` s ago."""
     call_sid = _require(params, "CallSid")
+    queue_sid = _queue_sid(params)
+    waited = _queue_seconds(params) or 0
     return _event(
         params,
         kind="queue-wait",
-        dedup_key=f"queue-wait:{call_sid}:{params.get('QueueSid', '')}",
+        dedup_key=f"queue-wait:{call_sid}:{queue_sid or ''}",
         state="queued",
-        facts={"queue": queue},
+        facts={"queue": queue, "queue_sid": queue_sid},
+        occurred_at=utcnow() - dt.timedelta(seconds=waited),
     )
 
 
 def enqueue_event(params: FormParams, queue: str | None) -> NormalizedEvent:
-    """An <Enqueue> action: the call left the queue; `hangup` means the caller abandoned."""
+    """An <Enqueue> action: how the call left the queue, and after how many seconds.
+
+    Twilio asks it of a bridged call only once both parties hung up: the fold dates the connect
+    from the queue entry and `QueueTime`. An undocumented result is stored and decides nothing.
+    """
     call_sid = _require(params, "CallSid")
-    result = params.get("QueueResult", "unknown")
-    abandoned = result == "hangup"
+    result = _require(params, "QueueResult")
+    if not _QUEUE_RESULT.fullmatch(result):
+        raise InvalidWebhookError("`QueueResult` is not a queue result.")
+    queue_sid = _queue_sid(params)
+    abandoned = _QUEUE_EXITS.get(result) == "abandoned"
     return _event(
         params,
         kind=f"enqueue:{result}",
-        dedup_key=f"enqueue:{call_sid}:{params.get('QueueSid', '')}:{result}",
+        dedup_key=f"enqueue:{call_sid}:{queue_sid or ''}:{result}",
         state="ended" if abandoned else None,
-        facts={"queue": queue, "abandoned": abandoned or None},
+        facts={
+            "queue": queue,
+            "queue_sid": queue_sid,
+            "queue_result": result,
+            "queue_exit": _QUEUE_EXITS.get(result),
+            "queue_seconds": _queue_seconds(params),
+            "abandoned": abandoned or None,
+        },
     )
 
 
