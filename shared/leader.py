@@ -7,6 +7,7 @@ it and another replica takes over at its next attempt.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 
@@ -47,8 +48,13 @@ class AdvisoryLeader:
         """Give the lead up (closing the connection releases the lock in any case)."""
         conn, self._conn = self._conn, None
         if conn is not None:
+            # Bounded: a connection left mid-query by a cancellation must not hold up a shutdown
+            # (closing it, or its death, releases the lock anyway).
             with contextlib.suppress(Exception):
-                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
-                await conn.commit()
+                await asyncio.wait_for(self._unlock(conn), 2)
             with contextlib.suppress(Exception):
-                await conn.close()
+                await asyncio.wait_for(conn.close(), 2)
+
+    async def _unlock(self, conn: AsyncConnection) -> None:
+        await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
+        await conn.commit()

@@ -44,6 +44,18 @@ def identity_headers(
     return {IDENTITY_HEADER: mint_identity_token(identity, secret=secret(), audience=audience)}
 
 
+class SignedAs(httpx.Auth):
+    """Signs each request for `audience` as a caller with these traits (a fresh token each)."""
+
+    def __init__(self, audience: str, **traits: object) -> None:
+        self.audience = audience
+        self.traits = traits
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers.update(identity_headers(self.audience, **self.traits))  # type: ignore[arg-type]
+        yield request
+
+
 class GatewayIdentity(httpx.Auth):
     """Signs each request for `audience` as `TEST_CALLER`, unless it carries its own identity."""
 

@@ -43,8 +43,8 @@ def routing(
                 yield
             finally:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                # A pass stuck on the database must not hold up the shutdown for long.
+                await asyncio.wait({task}, timeout=5)
 
     return resource
 

@@ -32,7 +32,7 @@ from shared.contracts.scoring import TierChangedV1
 from shared.contracts.topics import CONTACT_ROUTING, SCORING_SCORES
 from shared.events import to_envelope
 from tests.builders import call_event
-from tests.identity import identity_headers
+from tests.identity import SignedAs
 from tests.kafka_helpers import eventually, produce, read_topic
 from tests.processes import running_system
 from tools.system import System
@@ -44,7 +44,7 @@ ARRIVAL_RATE = 10.0  # calls a second, above what twenty agents can take
 ARRIVAL_SECONDS = 12.0
 MEAN_HANDLE_SECONDS = 3.0
 OFFER_TIMEOUT = 3.0
-SERVICE = identity_headers("contact", permissions=permissions_of(["admin", "service"]))
+SERVICE = SignedAs("contact", permissions=permissions_of(["admin", "service"]))
 
 
 @pytest.fixture
@@ -179,11 +179,11 @@ async def _agent(
 ) -> None:
     """Signs in, takes each offer pushed to them, talks, hangs up; a lazy one misses the first."""
     rng = random.Random(agent["login"])
-    me = identity_headers(
+    me = SignedAs(
         "contact", agent_id=agent["login"], roles=["agent"], permissions=permissions_of(["agent"])
     )
     presence = f"/v1/agents/{agent['id']}/presence"
-    await _request(client, "PUT", presence, json={"state": "available"}, headers=me)
+    await _request(client, "PUT", presence, json={"state": "available"}, auth=me)
     while day.running:
         try:
             offer = await asyncio.wait_for(inbox.get(), 0.5)
@@ -192,10 +192,10 @@ async def _agent(
         if lazy:
             lazy = False  # lets this first offer time out, then comes back
             await asyncio.sleep(2.0)
-            await _request(client, "PUT", presence, json={"state": "available"}, headers=me)
+            await _request(client, "PUT", presence, json={"state": "available"}, auth=me)
             continue
         accepted = await _request(
-            client, "POST", f"/v1/offers/{offer['offer_id']}/accept", headers=me
+            client, "POST", f"/v1/offers/{offer['offer_id']}/accept", auth=me
         )
         if accepted.status_code != 200:
             continue  # timed out meanwhile, or withdrawn: it went to someone else
@@ -255,7 +255,7 @@ async def test_a_busy_stretch_is_routed_best_first_without_losing_or_doubling_a_
 ) -> None:
     day = Day()
     async with httpx.AsyncClient(
-        base_url=contact_url(system), timeout=10, headers=SERVICE
+        base_url=contact_url(system), timeout=10, auth=SERVICE
     ) as client:
         agents = await _setup(client, day, broker, topic_prefix)
         phones = await _phones(client, day)

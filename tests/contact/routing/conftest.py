@@ -16,7 +16,7 @@ from tests.identity import identity_headers
 from tests.kafka_helpers import eventually
 
 FAST = {
-    "routing_offer_timeout_seconds": 1.0,
+    "routing_offer_timeout_seconds": 3.0,
     "routing_wrap_up_seconds": 0.3,
     "routing_interval_seconds": 0.05,
     "routing_preferred_agent_seconds": 0.0,
