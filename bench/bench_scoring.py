@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
 import tempfile
 import time
 import uuid
@@ -19,7 +20,10 @@ from services.scoring.model import btyd
 
 CUSTOMERS = 1_000_000
 TRUE = btyd.BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
-CONSUMER_EVENTS = 3000
+BATCH_EVENTS = 20_000
+SINGLE_EVENTS = 3_000  # the baseline reads the first 3,000 of the same records
+LATENCY_EVENTS = 5_000
+LATENCY_RATE = 500.0
 
 
 def simulate(
@@ -98,7 +102,9 @@ def _bench_settings(url: str, bootstrap: str, prefix: str) -> Any:
     )
 
 
-def _transaction_records(events: int, now: dt.datetime, rng: np.random.Generator) -> list[bytes]:
+def _transaction_records(
+    events: int, now: dt.datetime, rng: np.random.Generator, *, prefix: str = "t"
+) -> list[bytes]:
     """`events` orders of `events // 10` new customers, as records on the transactions topic."""
     from shared.contracts.commerce import TransactionRecordedV1
     from shared.events import to_envelope
@@ -107,7 +113,7 @@ def _transaction_records(events: int, now: dt.datetime, rng: np.random.Generator
     return [
         to_envelope(
             TransactionRecordedV1(
-                transaction_id=f"t{i}",
+                transaction_id=f"{prefix}{i}",
                 customer_id=customers[i % len(customers)],
                 amount=Decimal(f"{rng.uniform(5, 100):.2f}"),
                 occurred_at=now - dt.timedelta(days=float(rng.uniform(0, 300))),
@@ -118,45 +124,10 @@ def _transaction_records(events: int, now: dt.datetime, rng: np.random.Generator
     ]
 
 
-async def _produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
-    """Send every record to `topic` (one partition) and wait until the broker has them."""
-    from shared.kafka import ensure_topics, make_producer
-
-    await ensure_topics(bootstrap, [topic], partitions=1)
-    producer = make_producer(bootstrap, client_id="bench")
-    await producer.start()
-    try:
-        for value in values:
-            await producer.send(topic, value, key=b"k")
-        await producer.flush()
-    finally:
-        await producer.stop()
-
-
-async def _consume_timed(settings: Any, events: int) -> dict[str, Any]:
-    """Start the app and time its commerce consumer through `events` records."""
-    from asgi_lifespan import LifespanManager
-
-    from services.scoring.main import create_app
-
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=60):
-        runner = next(r for r in app.state.consumers if "commerce" in r.group_id)
-        await _until(lambda: runner.processed > 0, 0.01)
-        started, first = time.perf_counter(), runner.processed
-        await _until(lambda: runner.processed >= events, 0.05)
-        elapsed = time.perf_counter() - started
-    return {
-        "events": events,
-        "backend": "sqlite",
-        "scored_with_fitted_model": True,
-        "seconds": round(elapsed, 2),
-        "events_per_second": round((events - first) / elapsed, 1),
-    }
-
-
-async def _consumer_benchmark(events: int) -> dict[str, Any]:
-    """Events/s of the commerce consumer over a real broker, scoring with a fitted model."""
+async def _consumer_benchmark() -> dict[str, Any]:
+    """Events/s of the commerce consumer, batched and one by one, over copies of one seeded
+    database, then event → score-visible latency at a steady rate."""
+    from bench import scoring_consumer as sc
     from shared.contracts.topics import COMMERCE_TRANSACTIONS
     from shared.migrations import upgrade_async
     from tools.stack import Broker, free_port
@@ -164,18 +135,38 @@ async def _consumer_benchmark(events: int) -> dict[str, Any]:
     broker = Broker(free_port()).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite+aiosqlite:///{Path(tmp) / 'scoring.db'}"
+            seeded = Path(tmp) / "seeded.db"
+            url = f"sqlite+aiosqlite:///{seeded}"
             await upgrade_async(Path("services/scoring/migrations"), url)
             prefix = f"bench{uuid.uuid4().hex[:6]}."
-            settings = _bench_settings(url, broker.bootstrap, prefix)
             now = dt.datetime.now(dt.UTC)
             rng = np.random.default_rng(1)
-            await _seed_and_fit(settings, now, rng)
-            values = _transaction_records(events, now, rng)
-            await _produce(broker.bootstrap, prefix + COMMERCE_TRANSACTIONS, values)
-            return await _consume_timed(settings, events)
+            await _seed_and_fit(_bench_settings(url, broker.bootstrap, prefix), now, rng)
+
+            def fresh_copy(name: str) -> Any:
+                copy = Path(tmp) / f"{name}.db"
+                shutil.copyfile(seeded, copy)
+                return _bench_settings(f"sqlite+aiosqlite:///{copy}", broker.bootstrap, prefix)
+
+            values = _transaction_records(BATCH_EVENTS, now, rng)
+            await sc.produce(broker.bootstrap, prefix + COMMERCE_TRANSACTIONS, values)
+            baseline = await sc.throughput(fresh_copy("single"), SINGLE_EVENTS, batched=False)
+            batched = await sc.throughput(fresh_copy("batch"), BATCH_EVENTS, batched=True)
+            steady = _transaction_records(LATENCY_EVENTS, now, rng, prefix="lat")
+            latency = await sc.latency(fresh_copy("latency"), steady, LATENCY_RATE)
     finally:
         broker.stop()
+    return {
+        "backend": "sqlite",
+        "scored_with_fitted_model": True,
+        "customers_in_events": BATCH_EVENTS // 10,
+        "batched": batched,
+        "baseline_one_event_per_transaction": baseline,
+        "ratio_batched_to_baseline": round(
+            batched["events_per_second"] / baseline["events_per_second"], 2
+        ),
+        "latency_event_to_score_visible": latency,
+    }
 
 
 async def _until(condition: Any, interval: float) -> None:
@@ -228,7 +219,7 @@ def run() -> dict[str, Any]:
     """Refit on 1M synthetic customers vs lifetimes, and consumer throughput over a broker."""
     return {
         "refit_bgnbd": refit_benchmark(),
-        "consumer_commerce_events": asyncio.run(_consumer_benchmark(CONSUMER_EVENTS)),
+        "consumer_commerce_events": asyncio.run(_consumer_benchmark()),
     }
 
 

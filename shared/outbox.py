@@ -39,8 +39,13 @@ async def stage_event(
     source: str,
     key: str | None = None,
     event_id: str | None = None,
+    flush: bool = True,
 ) -> CloudEvent:
-    """Write `event` to the outbox in the session's transaction; the relay publishes it later."""
+    """Write `event` to the outbox in the session's transaction; the relay publishes it later.
+
+    With `flush=False` the row waits for the session's next flush, so a caller staging many
+    events writes them in one round trip.
+    """
     envelope = to_envelope(
         event, source=source, event_id=event_id, correlation_id=current_request_id()
     )
@@ -55,7 +60,8 @@ async def stage_event(
             attempts=0,
         )
     )
-    await session.flush()
+    if flush:
+        await session.flush()
     return envelope
 
 

@@ -70,13 +70,12 @@ async def rescore_many(
         if found:
             _record_published(session, row, new, now=now, cause=cause)
             events += found
-    # One flush for the statistics and history rows, so each stage_event flushes one row.
+    if scorer.publish_events:
+        for event in events:
+            await stage_event(session, event, source=SOURCE, flush=False)
+    # One flush for the statistics, history and outbox rows of every customer.
     await session.flush()
-    if not scorer.publish_events:
-        return 0
-    for event in events:
-        await stage_event(session, event, source=SOURCE)
-    return len(events)
+    return len(events) if scorer.publish_events else 0
 
 
 def _record_published(
