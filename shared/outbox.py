@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shared.db import Database, OutboxMessage, is_sqlite, utcnow
@@ -63,6 +64,34 @@ async def stage_event(
     if flush:
         await session.flush()
     return envelope
+
+
+async def stage_events(session: AsyncSession, events: Sequence[Event], *, source: str) -> int:
+    """Write many events to the outbox in one statement, in order; the relay publishes them.
+
+    Each is keyed by its subject. Rows go straight in (no ORM objects), so a caller staging
+    thousands of events pays for one insert.
+    """
+    if not events:
+        return 0
+    request_id = current_request_id()
+    now = utcnow()
+    rows = []
+    for event in events:
+        envelope = to_envelope(event, source=source, correlation_id=request_id)
+        rows.append(
+            {
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "topic": event.topic,
+                "key": envelope.subject,
+                "payload": envelope.to_bytes().decode(),
+                "created_at": now,
+                "attempts": 0,
+            }
+        )
+    await session.execute(insert(OutboxMessage), rows)
+    return len(rows)
 
 
 class OutboxRelay:

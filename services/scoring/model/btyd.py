@@ -13,7 +13,6 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 Array = NDArray[np.float64]
@@ -170,6 +169,9 @@ def fit_bgnbd(
         xu, tu, age_u, w = xa, ta, age_a, _f(weights)
     # Scale time so max T = 10: the optimiser then sees parameters of similar size.
     scale = 10.0 / float(np.max(age_u)) if float(np.max(age_u)) > 0 else 1.0
+    # Imported here: the optimiser is needed only by refits, and costs ~25 MiB resident.
+    from scipy.optimize import minimize
+
     result = minimize(
         _bgnbd_objective,
         x0=np.zeros(4),
@@ -313,6 +315,8 @@ def fit_gamma_gamma(
     # Scale money so its mean is about 1, then put the scale back into v.
     scale = 1.0 / float(np.average(mu, weights=w))
     total = float(w.sum())
+    from scipy.optimize import minimize
+
     result = minimize(
         _gg_objective,
         x0=np.zeros(3),
