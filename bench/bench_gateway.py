@@ -121,68 +121,79 @@ def _seed(gateway: str, key: str) -> str:
     return customer
 
 
-def measure(data: Path, broker: Broker) -> dict[str, Any]:
-    """Every scenario with its baseline, on SQLite."""
+def _system(data: Path, broker: Broker) -> System:
+    """The four services on SQLite, contact taking callbacks signed for the gateway's URL."""
     ports = {s.name: free_port() for s in SERVICES}
-    gateway = f"http://127.0.0.1:{ports['gateway']}"
-    key = "bench-" + uuid.uuid4().hex
-    system = System(
+    return System(
         bootstrap=broker.bootstrap,
         database_urls={s.name: s.sqlite_url(data) for s in SERVICES},
-        api_key=key,
+        api_key="bench-" + uuid.uuid4().hex,
         log_dir=data / "logs",
         ports=ports,
         topic_prefix=f"gw{uuid.uuid4().hex[:6]}.",
         extra_env={
             "CONTACT_TWILIO_AUTH_TOKENS": TOKEN,
-            "CONTACT_PUBLIC_BASE_URL": gateway,
+            "CONTACT_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['gateway']}",
             "GATEWAY_RATE_LIMIT_PER_IP": LIMIT,
             "GATEWAY_RATE_LIMIT_PER_PRINCIPAL": LIMIT,
             **{f"{s.env_prefix}LOG_LEVEL": "WARNING" for s in SERVICES},
         },
     )
-    proxy = None
+
+
+def _reads(data: Path, system: System, mint: Any, profiled: dict[str, Any]) -> dict[str, Any]:
+    """Score and customer reads via the gateway, straight to scoring and via nginx."""
+    by_name = {p.info.name: p for p in system.processes}
+    gateway, key, scoring = by_name["gateway"].url, system.api_key, by_name["scoring"]
+    pids = {name: p.process.pid for name, p in by_name.items()}
+    customer = _seed(gateway, key)
+    score = f"/v1/customers/{customer}/score"
+    reads: dict[str, Any] = {}
+    with profiles.sampling(data, {n: pids[n] for n in ("gateway", "scoring")}, SECONDS - 2) as p:
+        reads["score_via_gateway"] = wrk(gateway + score, headers={"X-API-Key": key})
+    profiled["score_read"] = p.summary
+    reads["customer_via_gateway"] = wrk(
+        gateway + f"/v1/customers/{customer}", headers={"X-API-Key": key}
+    )
+    reads["score_direct"] = wrk(scoring.url + score, headers={IDENTITY_HEADER: mint("scoring")})
+    # A fresh token: it lives a minute, so nginx sends one minted just before its run.
+    proxy, nginx_port = nginx(data, scoring.port, mint("scoring"))
     try:
-        system.start()
-        pids = {p.info.name: p.process.pid for p in system.processes}
-        contact = f"http://127.0.0.1:{ports['contact']}"
-        caller = Identity(
-            subject="bench", kind="api-key", roles=["admin"], permissions=sorted(PERMISSIONS)
-        )
-        secret = system.internal_token_secret
-        as_gateway = mint_identity_token(caller, secret=secret, audience="contact")
-        direct = wrk(
-            contact + PATH, script=webhook_script(data / "direct.lua", gateway, as_gateway)
-        )
-        with profiles.sampling(
-            data, {n: pids[n] for n in ("gateway", "contact")}, SECONDS - 2
-        ) as prof:
-            through = wrk(gateway + PATH, script=webhook_script(data / "gw.lua", gateway))
-        customer = _seed(gateway, key)
-        token = mint_identity_token(caller, secret=secret, audience="scoring")
-        score = f"/v1/customers/{customer}/score"
-        reads = {
-            "score_via_gateway": wrk(gateway + score, headers={"X-API-Key": key}),
-            "customer_via_gateway": wrk(
-                gateway + f"/v1/customers/{customer}", headers={"X-API-Key": key}
-            ),
-            "score_direct": wrk(
-                f"http://127.0.0.1:{ports['scoring']}{score}", headers={IDENTITY_HEADER: token}
-            ),
-        }
-        # A fresh token: it lives a minute, so nginx sends one minted just before its run.
-        token = mint_identity_token(caller, secret=secret, audience="scoring")
-        proxy, nginx_port = nginx(data, ports["scoring"], token)
         reads["score_via_nginx"] = wrk(f"http://127.0.0.1:{nginx_port}{score}")
     finally:
-        if proxy is not None:
-            stop_process(proxy)
+        stop_process(proxy)
+    return reads
+
+
+def measure(data: Path, broker: Broker) -> dict[str, Any]:
+    """Every scenario with its baseline, on SQLite."""
+    system = _system(data, broker)
+    caller = Identity(
+        subject="bench", kind="api-key", roles=["admin"], permissions=sorted(PERMISSIONS)
+    )
+
+    def mint(audience: str) -> str:
+        return mint_identity_token(caller, secret=system.internal_token_secret, audience=audience)
+
+    profiled: dict[str, Any] = {}
+    try:
+        system.start()
+        by_name = {p.info.name: p for p in system.processes}
+        gateway, contact = by_name["gateway"].url, by_name["contact"].url
+        script = webhook_script(data / "direct.lua", gateway, mint("contact"))
+        direct = wrk(contact + PATH, script=script)
+        pids = {n: by_name[n].process.pid for n in ("gateway", "contact")}
+        with profiles.sampling(data, pids, SECONDS - 2) as prof:
+            through = wrk(gateway + PATH, script=webhook_script(data / "gw.lua", gateway))
+        profiled["ingest"] = prof.summary
+        reads = _reads(data, system, mint, profiled)
+    finally:
         system.stop()
     return {
         "ingest_via_gateway": through,
         "ingest_direct_to_contact": direct,
         "reads": reads,
-        "profiles": prof.summary,
+        "profiles": profiled,
     }
 
 

@@ -135,6 +135,36 @@ async def test_outbox_keeps_events_while_broker_is_down_and_delivers_them_after(
         own.stop()
 
 
+def _assert_first_copies_in_order(
+    records: list[Any], waiting: list[CallEventRecordedV1], keys: list[uuid.UUID]
+) -> None:
+    """Every waiting event arrived, and per key the first copies are in outbox order."""
+    envelopes = [json.loads(r.value) for r in records]
+    arrived = {e["data"]["sequence_number"] for e in envelopes}
+    assert arrived == {e.sequence_number for e in waiting}, "every waiting row reached the topic"
+    for key in keys:
+        first_seen: dict[str, int] = {}
+        for envelope in envelopes:
+            if envelope["data"]["customer_id"] == str(key):
+                first_seen.setdefault(envelope["id"], envelope["data"]["sequence_number"])
+        sent = [e.sequence_number for e in waiting if e.customer_id == key]
+        assert list(first_seen.values()) == sent
+
+
+async def _published_leading_runs(
+    db: Database, events: list[CallEventRecordedV1], keys: list[uuid.UUID]
+) -> list[bool]:
+    """Which rows are published; asserts that per key they are a leading run, not all, not none."""
+    async with db.sessionmaker() as session:
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    published = [r.published_at is not None for r in rows]
+    assert 0 < sum(published) < len(events)
+    for key in keys:
+        mine = [p for p, e in zip(published, events, strict=True) if e.customer_id == key]
+        assert mine == sorted(mine, reverse=True), "a later row of a key went out first"
+    return published
+
+
 def _drained(relay: OutboxRelay) -> Callable[[], asyncio.Future[bool]]:
     async def check() -> bool:
         return await relay.unpublished_count() == 0
@@ -198,18 +228,12 @@ async def test_a_broker_failure_mid_batch_keeps_order_per_key_and_loses_nothing(
                 own.stop()
             return await send_batch(batch, topic, partition=partition)
 
-        producer.send_batch = failing_after_two  # type: ignore[method-assign]
+        producer.send_batch = failing_after_two
         with pytest.raises(Exception):  # noqa: B017 - whatever the client raises for the outage
             await relay.publish_batch()
         assert calls >= 3
 
-        async with db.sessionmaker() as session:
-            rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
-        published = [r.published_at is not None for r in rows]
-        assert 0 < sum(published) < len(events)
-        for key in keys:
-            mine = [p for p, e in zip(published, events, strict=True) if e.customer_id == key]
-            assert mine == sorted(mine, reverse=True), "a later row of a key went out first"
+        published = await _published_leading_runs(db, events, keys)
 
         # The test broker keeps its log in memory: it comes back empty, so what must arrive
         # now is every row not yet published, on the same two partitions.
@@ -222,13 +246,4 @@ async def test_a_broker_failure_mid_batch_keeps_order_per_key_and_loses_nothing(
         records = await read_topic(own.bootstrap, topic, expect=len(waiting))
     finally:
         own.stop()
-    envelopes = [json.loads(r.value) for r in records]
-    arrived = {e["data"]["sequence_number"] for e in envelopes}
-    assert arrived == {e.sequence_number for e in waiting}, "every waiting row reached the topic"
-    for key in keys:
-        first_seen: dict[str, int] = {}
-        for envelope in envelopes:
-            if envelope["data"]["customer_id"] == str(key):
-                first_seen.setdefault(envelope["id"], envelope["data"]["sequence_number"])
-        sent = [e.sequence_number for e in waiting if e.customer_id == key]
-        assert list(first_seen.values()) == sent
+    _assert_first_copies_in_order(records, waiting, keys)

@@ -118,7 +118,7 @@ class _BgData:
     @classmethod
     def of(cls, x: Array, t_x: Array, age: Array, w: Array) -> _BgData:
         xs, inv = np.unique(x, return_inverse=True)
-        wx = np.bincount(inv, weights=w, minlength=xs.size)
+        wx = np.bincount(inv, weights=w, minlength=xs.size).astype(np.float64)
         return cls(x, t_x, age, w, float(w.sum()), xs, inv, wx, x > 0, w * x)
 
 
