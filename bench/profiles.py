@@ -63,7 +63,13 @@ def sampling(data: Path, pids: dict[str, int], seconds: int) -> Iterator[Samplin
             out.summary[name] = summarise(path) if path.exists() else {"error": "no samples"}
 
 
-IDLE = ("Queue.get (queue.py", "select (selectors.py", "wait (threading.py", "sleep (")
+IDLE = (
+    "Queue.get (queue.py",
+    "select (selectors.py",
+    "wait (threading.py",
+    "aiosqlite/core.py:59)",  # its thread waiting for the next statement
+    "concurrent/futures/thread.py:81)",  # a pool thread waiting for work
+)
 
 
 def summarise(path: Path) -> dict[str, Any]:
