@@ -34,8 +34,11 @@ lint: venv ## ruff, formatting, generated docs fresh, mypy strict, layer contrac
 migrate: venv ## apply migrations to each service's database (when not migrating on start)
 	@$(BIN)/python -m tools.migrate upgrade
 
-bench: venv ## run the benchmarks (BENCH=name to pick one); results in bench/results/
-	@$(BIN)/python -m bench $(BENCH)
+bench: venv ## run the benchmarks (BENCH=name to pick one); results in bench/results/, table in docs/performance.md
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light; \
+	  else echo "make bench needs wrk and nginx: run it as root, or 'apt-get install wrk nginx-light' first" >&2; exit 1; fi; }
+	@PATH="$$PATH:/usr/sbin" $(BIN)/python -m bench $(BENCH)
 
 events: venv ## rewrite docs/events/ from the event classes
 	@$(BIN)/python -m tools.export_events

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench import report
+
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -35,12 +37,14 @@ def main(names: list[str]) -> int:
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
             "seconds": round(time.time() - started, 1),
             "python": platform.python_version(),
-            "machine": platform.machine(),
+            "machine": report.machine(),
         }
         path = RESULTS / f"{name.removeprefix('bench_')}.json"
         path.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
         print(json.dumps(result, indent=2, sort_keys=True))
         print(f"-> {path}")
+    report.rewrite_doc()
+    print(f"-> {report.DOC}")
     return 0
 
 

@@ -20,6 +20,7 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from twilio.request_validator import RequestValidator
 
+from bench.report import figure
 from tools.services import ROOT, SERVICES
 from tools.stack import Broker, Postgres, free_port, stop_process, wait_for_port
 from tools.system import System
@@ -216,7 +217,19 @@ def run() -> dict[str, Any]:
         finally:
             postgres.stop()
             broker.stop()
+    figures = [
+        figure(
+            f"Twilio status callbacks via gateway ({backend})",
+            results[backend]["twilio_status_ingest"]["requests_per_second"],
+            "req/s",
+            "FastAPI endpoint reading the body",
+            results[backend]["fastapi_echo"]["requests_per_second"],
+            higher=True,
+        )
+        for backend in ("sqlite", "postgresql")
+    ]
     return {
+        "figures": figures,
         "setup": {
             "calls": CALLS,
             "events_per_call": EVENTS_PER_CALL,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
 import tempfile
 import time
 import uuid
@@ -15,11 +16,15 @@ from typing import Any
 
 import numpy as np
 
+from bench.report import figure
 from services.scoring.model import btyd
 
 CUSTOMERS = 1_000_000
 TRUE = btyd.BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
-CONSUMER_EVENTS = 3000
+BATCH_EVENTS = 20_000
+SINGLE_EVENTS = 3_000  # the baseline reads the first 3,000 of the same records
+LATENCY_EVENTS = 5_000
+LATENCY_RATE = 500.0
 
 
 def simulate(
@@ -54,27 +59,29 @@ def _time(fn: Any) -> tuple[float, Any]:
 
 
 def refit_benchmark(n: int = CUSTOMERS) -> dict[str, Any]:
-    """Fit the same synthetic population with our fitter and with lifetimes."""
+    """Fit the same synthetic population with our fitter and with lifetimes: on the same
+    compressed data (distinct histories and their weights), and ours from the raw rows."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from lifetimes import BetaGeoFitter
 
     data = simulate(n, TRUE)
-    ours_s, ours = _time(lambda: btyd.fit_bgnbd(data["x"], data["t_x"], data["T"]))
-    theirs_s, theirs = _time(lambda: BetaGeoFitter().fit(data["x"], data["t_x"], data["T"]))
-    (xu, tu, tt), w = btyd.compress(data["x"], data["t_x"], data["T"])
-    theirs_w_s, _ = _time(lambda: BetaGeoFitter().fit(xu, tu, tt, weights=w))
+    compress_s, ((xu, tu, tt), w) = _time(lambda: btyd.compress(data["x"], data["t_x"], data["T"]))
+    ours_s, ours = _time(lambda: btyd.fit_bgnbd(xu, tu, tt, weights=w))
+    theirs_s, theirs = _time(lambda: BetaGeoFitter().fit(xu, tu, tt, weights=w))
+    raw_s, _ = _time(lambda: btyd.fit_bgnbd(data["x"], data["t_x"], data["T"]))
     p = ours.params
     lp = theirs.params_
     return {
         "customers": n,
         "distinct_histories": ours.distinct_rows,
+        "compress_seconds": round(compress_s, 3),
         "ours_seconds": round(ours_s, 3),
         "lifetimes_seconds": round(theirs_s, 3),
-        "lifetimes_with_weights_seconds": round(theirs_w_s, 3),
-        "speedup_vs_lifetimes": round(theirs_s / ours_s, 1),
-        "ours_params": {k: round(v, 4) for k, v in vars(p).items()},
-        "lifetimes_params": {k: round(float(lp[k]), 4) for k in ("r", "alpha", "a", "b")},
+        "ours_from_raw_rows_seconds": round(raw_s, 3),
+        "speedup_vs_lifetimes": round(theirs_s / ours_s, 2),
+        "ours_params": {k: round(v, 6) for k, v in vars(p).items()},
+        "lifetimes_params": {k: round(float(lp[k]), 6) for k in ("r", "alpha", "a", "b")},
         "true_params": vars(TRUE),
         "max_param_rel_diff": float(
             max(abs(getattr(p, k) / float(lp[k]) - 1) for k in ("r", "alpha", "a", "b"))
@@ -95,10 +102,13 @@ def _bench_settings(url: str, bootstrap: str, prefix: str) -> Any:
         kafka_session_timeout_ms=2000,
         refit_interval_seconds=0,
         log_level="WARNING",
+        internal_token_secret="bench-" + "0" * 32,
     )
 
 
-def _transaction_records(events: int, now: dt.datetime, rng: np.random.Generator) -> list[bytes]:
+def _transaction_records(
+    events: int, now: dt.datetime, rng: np.random.Generator, *, prefix: str = "t"
+) -> list[bytes]:
     """`events` orders of `events // 10` new customers, as records on the transactions topic."""
     from shared.contracts.commerce import TransactionRecordedV1
     from shared.events import to_envelope
@@ -107,7 +117,7 @@ def _transaction_records(events: int, now: dt.datetime, rng: np.random.Generator
     return [
         to_envelope(
             TransactionRecordedV1(
-                transaction_id=f"t{i}",
+                transaction_id=f"{prefix}{i}",
                 customer_id=customers[i % len(customers)],
                 amount=Decimal(f"{rng.uniform(5, 100):.2f}"),
                 occurred_at=now - dt.timedelta(days=float(rng.uniform(0, 300))),
@@ -118,45 +128,10 @@ def _transaction_records(events: int, now: dt.datetime, rng: np.random.Generator
     ]
 
 
-async def _produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
-    """Send every record to `topic` (one partition) and wait until the broker has them."""
-    from shared.kafka import ensure_topics, make_producer
-
-    await ensure_topics(bootstrap, [topic], partitions=1)
-    producer = make_producer(bootstrap, client_id="bench")
-    await producer.start()
-    try:
-        for value in values:
-            await producer.send(topic, value, key=b"k")
-        await producer.flush()
-    finally:
-        await producer.stop()
-
-
-async def _consume_timed(settings: Any, events: int) -> dict[str, Any]:
-    """Start the app and time its commerce consumer through `events` records."""
-    from asgi_lifespan import LifespanManager
-
-    from services.scoring.main import create_app
-
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=60):
-        runner = next(r for r in app.state.consumers if "commerce" in r.group_id)
-        await _until(lambda: runner.processed > 0, 0.01)
-        started, first = time.perf_counter(), runner.processed
-        await _until(lambda: runner.processed >= events, 0.05)
-        elapsed = time.perf_counter() - started
-    return {
-        "events": events,
-        "backend": "sqlite",
-        "scored_with_fitted_model": True,
-        "seconds": round(elapsed, 2),
-        "events_per_second": round((events - first) / elapsed, 1),
-    }
-
-
-async def _consumer_benchmark(events: int) -> dict[str, Any]:
-    """Events/s of the commerce consumer over a real broker, scoring with a fitted model."""
+async def _consumer_benchmark() -> dict[str, Any]:
+    """Events/s of the commerce consumer, batched and one by one, over copies of one seeded
+    database, then event → score-visible latency at a steady rate."""
+    from bench import scoring_consumer as sc
     from shared.contracts.topics import COMMERCE_TRANSACTIONS
     from shared.migrations import upgrade_async
     from tools.stack import Broker, free_port
@@ -164,18 +139,62 @@ async def _consumer_benchmark(events: int) -> dict[str, Any]:
     broker = Broker(free_port()).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite+aiosqlite:///{Path(tmp) / 'scoring.db'}"
+            seeded = Path(tmp) / "seeded.db"
+            url = f"sqlite+aiosqlite:///{seeded}"
             await upgrade_async(Path("services/scoring/migrations"), url)
             prefix = f"bench{uuid.uuid4().hex[:6]}."
-            settings = _bench_settings(url, broker.bootstrap, prefix)
             now = dt.datetime.now(dt.UTC)
             rng = np.random.default_rng(1)
-            await _seed_and_fit(settings, now, rng)
-            values = _transaction_records(events, now, rng)
-            await _produce(broker.bootstrap, prefix + COMMERCE_TRANSACTIONS, values)
-            return await _consume_timed(settings, events)
+            await _seed_and_fit(_bench_settings(url, broker.bootstrap, prefix), now, rng)
+
+            def fresh_copy(name: str) -> Any:
+                copy = Path(tmp) / f"{name}.db"
+                shutil.copyfile(seeded, copy)
+                return _bench_settings(f"sqlite+aiosqlite:///{copy}", broker.bootstrap, prefix)
+
+            values = _transaction_records(BATCH_EVENTS, now, rng)
+            await sc.produce(broker.bootstrap, prefix + COMMERCE_TRANSACTIONS, values)
+            baseline = await sc.throughput(fresh_copy("single"), SINGLE_EVENTS, batched=False)
+            batched = await sc.throughput(fresh_copy("batch"), BATCH_EVENTS, batched=True)
+            steady = _transaction_records(LATENCY_EVENTS, now, rng, prefix="lat")
+            latency = await sc.latency(fresh_copy("latency"), steady, LATENCY_RATE)
+            bulk = await _bulk_benchmark(tmp, fresh_copy, broker.bootstrap, prefix, now)
     finally:
         broker.stop()
+    return bulk | {
+        "backend": "sqlite",
+        "scored_with_fitted_model": True,
+        "customers_in_events": BATCH_EVENTS // 10,
+        "batched": batched,
+        "baseline_one_event_per_transaction": baseline,
+        "ratio_batched_to_baseline": round(
+            batched["events_per_second"] / baseline["events_per_second"], 2
+        ),
+        "latency_event_to_score_visible": latency,
+    }
+
+
+async def _bulk_benchmark(
+    tmp: str, fresh_copy: Any, bootstrap: str, prefix: str, now: dt.datetime
+) -> dict[str, Any]:
+    """The bulk request after the fit, and before any fit (the baseline), same run."""
+    from bench import scoring_bulk
+    from shared.migrations import upgrade_async
+
+    unfitted = Path(tmp) / "unfitted.db"
+    url = f"sqlite+aiosqlite:///{unfitted}"
+    await upgrade_async(Path("services/scoring/migrations"), url)
+    baseline = await scoring_bulk.post_seconds(
+        _bench_settings(url, bootstrap, prefix), scoring_bulk.body(now, 1)
+    )
+    fitted = await scoring_bulk.post_seconds(fresh_copy("bulk"), scoring_bulk.body(now, 2))
+    return {
+        "bulk_post_transactions": {
+            "after_fit": fitted,
+            "baseline_before_any_fit": baseline,
+            "ratio_after_fit_to_baseline": round(fitted["seconds"] / baseline["seconds"], 2),
+        }
+    }
 
 
 async def _until(condition: Any, interval: float) -> None:
@@ -225,10 +244,59 @@ async def _seed_and_fit(settings: Any, now: dt.datetime, rng: np.random.Generato
 
 
 def run() -> dict[str, Any]:
-    """Refit on 1M synthetic customers vs lifetimes, and consumer throughput over a broker."""
+    """Refit on 1M synthetic customers vs lifetimes, the consumer over a broker, bulk POST."""
+    refit = refit_benchmark()
+    consumer = asyncio.run(_consumer_benchmark())
+    bulk = consumer.pop("bulk_post_transactions")
+    latency = consumer["latency_event_to_score_visible"]
+    baseline = consumer["baseline_one_event_per_transaction"]
+    figures = [
+        figure(
+            "BG/NBD refit, 1M customers (compressed)",
+            refit["ours_seconds"],
+            "s",
+            "lifetimes, same compressed data",
+            refit["lifetimes_seconds"],
+            higher=False,
+        ),
+        figure(
+            "commerce consumer, batched",
+            consumer["batched"]["events_per_second"],
+            "events/s",
+            "same runner, one event per transaction",
+            baseline["events_per_second"],
+            higher=True,
+        ),
+        figure(
+            "event → score visible p50 at 500/s",
+            latency["p50_ms"],
+            "ms",
+            "interval between two events at 500/s",
+            2.0,
+            higher=False,
+        ),
+        figure(
+            "event → score visible p99 at 500/s",
+            latency["p99_ms"],
+            "ms",
+            "interval between two events at 500/s",
+            2.0,
+            higher=False,
+        ),
+        figure(
+            "POST /v1/transactions, 10,000 rows after a fit",
+            bulk["after_fit"]["seconds"],
+            "s",
+            "same request before any fit (no score events)",
+            bulk["baseline_before_any_fit"]["seconds"],
+            higher=False,
+        ),
+    ]
     return {
-        "refit_bgnbd": refit_benchmark(),
-        "consumer_commerce_events": asyncio.run(_consumer_benchmark(CONSUMER_EVENTS)),
+        "refit_bgnbd": refit,
+        "consumer_commerce_events": consumer,
+        "bulk_post_transactions": bulk,
+        "figures": figures,
     }
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.topics import dead_letter_topic
-from shared.db import Database, ProcessedEvent
+from shared.db import Database, ProcessedEvent, chunks
 from shared.events import CloudEvent, Event, EventRegistry, UndecodableEventError
 from shared.kafka import make_consumer, make_producer
 from shared.logging import get_logger, request_id_var
@@ -21,6 +23,45 @@ from shared.logging import get_logger, request_id_var
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncSession, Any, CloudEvent], Awaitable[None]]
+BatchFunction = Callable[[AsyncSession, list[tuple[Any, CloudEvent]]], Awaitable[None]]
+
+
+class BatchHandler:
+    """A handler that takes a run of events of its type in one call (and one transaction).
+
+    Registered like any handler (it also handles a single event); the runner hands it every
+    consecutive new event of its type from one poll at once, in order, duplicates removed.
+    """
+
+    def __init__(self, handle: BatchFunction) -> None:
+        self.handle = handle
+
+    async def __call__(self, session: AsyncSession, event: Any, envelope: CloudEvent) -> None:
+        await self.handle(session, [(event, envelope)])
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    record: ConsumerRecord[bytes, bytes]
+    event: Any
+    envelope: CloudEvent
+
+
+async def claim_many(session: AsyncSession, *, consumer: str, event_ids: list[str]) -> set[str]:
+    """Record that `consumer` handled each of `event_ids`; the ids it had not handled before."""
+    wanted = list(dict.fromkeys(event_ids))
+    seen: set[str] = set()
+    for chunk in chunks(wanted):
+        rows = await session.scalars(
+            select(ProcessedEvent.event_id).where(
+                ProcessedEvent.consumer == consumer, ProcessedEvent.event_id.in_(chunk)
+            )
+        )
+        seen.update(rows)
+    fresh = [e for e in wanted if e not in seen]
+    session.add_all(ProcessedEvent(consumer=consumer, event_id=e) for e in fresh)
+    await session.flush()  # a concurrent duplicate fails here, on the primary key
+    return set(fresh)
 
 
 async def claim(session: AsyncSession, *, consumer: str, event_id: str) -> bool:
@@ -46,7 +87,11 @@ class ConsumerRunner:
     dead-letter topic is `<group_id>.dlq`.
 
     Per record: decode (undecodable → dead-letter topic at once), then in one transaction
-    claim the event id and run the handler, commit, and only then commit the Kafka offset.
+    claim the event id and run the handler, commit; the Kafka offset is committed after the
+    records of a poll are applied. A `BatchHandler` gets each run of consecutive events of its
+    type from one poll in one transaction; if that transaction fails for a reason other than
+    a transient one, the run is applied again one event per transaction, so a poison event
+    alone is dead-lettered and the others are kept.
     Transient errors are retried with backoff for as long as they last; other errors up to
     `max_attempts` times, after which the record goes to `<group_id>.dlq` with the error in
     its headers and the consumer moves on.
@@ -141,9 +186,8 @@ class ConsumerRunner:
         while True:
             batches = await consumer.getmany(timeout_ms=500)
             for tp, records in batches.items():
-                for record in records:
-                    await self.handle_record(record)
-                    await self._commit(consumer, tp, record.offset + 1)
+                await self.handle_records(records)
+                await self._commit(consumer, tp, records[-1].offset + 1)
 
     async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
         try:
@@ -152,18 +196,82 @@ class ConsumerRunner:
             # The records will be delivered again and skipped by their processed-event rows.
             log.warning("offset_commit_failed", group=self.group_id, error=repr(exc))
 
+    async def handle_records(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        """Apply records in order: runs for a `BatchHandler` together, the others one by one."""
+        run: list[_Decoded] = []
+        for record in records:
+            decoded = await self._decode(record)
+            if decoded is None:
+                continue
+            handler = self._handlers[decoded.envelope.type]
+            if run and (
+                not isinstance(handler, BatchHandler)
+                or run[0].envelope.type != decoded.envelope.type
+            ):
+                await self._apply_run(run)
+                run = []
+            if isinstance(handler, BatchHandler):
+                run.append(decoded)
+            else:
+                await self._apply_one(decoded, handler)
+        if run:
+            await self._apply_run(run)
+
     async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """Apply one record exactly once in effect, or dead-letter it."""
+        decoded = await self._decode(record)
+        if decoded is not None:
+            await self._apply_one(decoded, self._handlers[decoded.envelope.type])
+
+    async def _decode(self, record: ConsumerRecord[bytes, bytes]) -> _Decoded | None:
+        """The record's event if this group handles it; None if dead-lettered or ignored."""
         try:
             envelope = CloudEvent.from_bytes(record.value)
             event = self._registry.decode(envelope)
         except UndecodableEventError as exc:
             await self._dead_letter(record, exc, attempts=0)
-            return
-        handler = self._handlers.get(envelope.type)
-        if event is None or handler is None:
+            return None
+        if event is None or envelope.type not in self._handlers:
             self.ignored += 1
-            return
+            return None
+        return _Decoded(record, event, envelope)
+
+    async def _apply_run(self, run: list[_Decoded]) -> None:
+        """One transaction for the run; one per event if it fails for a lasting reason."""
+        handler = self._handlers[run[0].envelope.type]
+        assert isinstance(handler, BatchHandler)
+        backoff = self._base_backoff
+        while True:
+            try:
+                async with self._db.sessionmaker() as session:
+                    ids = [d.envelope.id for d in run]
+                    fresh = await claim_many(session, consumer=self.group_id, event_ids=ids)
+                    items: list[tuple[Any, CloudEvent]] = []
+                    for d in run:
+                        if d.envelope.id in fresh:
+                            fresh.discard(d.envelope.id)
+                            items.append((d.event, d.envelope))
+                    if items:
+                        await handler.handle(session, items)
+                    await session.commit()
+                self._db.committed()
+                self.processed += len(items)
+                self.duplicates += len(run) - len(items)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.warning("batch_split", group=self.group_id, size=len(run), error=repr(exc))
+                    break
+                log.warning("batch_retry", transient=True, error=repr(exc))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+        for decoded in run:
+            await self._apply_one(decoded, handler)
+
+    async def _apply_one(self, decoded: _Decoded, handler: Handler) -> None:
+        record, event, envelope = decoded.record, decoded.event, decoded.envelope
         token = request_id_var.set(envelope.correlationid)
         try:
             with structlog.contextvars.bound_contextvars(

@@ -15,8 +15,15 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 
 
-def make_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
-    """A producer that waits for every in-sync replica; retries are left to the relay."""
+def make_producer(
+    bootstrap_servers: str, *, client_id: str, max_batch_size: int = 16384
+) -> AIOKafkaProducer:
+    """A producer that waits for every in-sync replica; retries are left to the relay.
+
+    aiokafka keeps one request in flight per broker connection and puts a batch that failed
+    with a retriable error back at the head of its partition's queue, so records of one
+    partition leave in the order they were handed over.
+    """
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
@@ -25,6 +32,7 @@ def make_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer
         request_timeout_ms=5000,
         retry_backoff_ms=200,
         linger_ms=0,
+        max_batch_size=max_batch_size,
     )
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import func, select, text, update
+from aiokafka.partitioner import DefaultPartitioner
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shared.db import Database, OutboxMessage, is_sqlite, utcnow
@@ -19,6 +21,16 @@ log = get_logger(__name__)
 
 # Key of the PostgreSQL advisory lock that makes one relay per database the active one.
 _RELAY_LOCK_KEY = 0x52415050  # "RAPP"
+_HEADERS = [("content-type", CONTENT_TYPE.encode())]
+
+
+class _Row(NamedTuple):
+    """An outbox row on its way to the broker; `topic` has the prefix already."""
+
+    id: int
+    topic: str
+    key: str | None
+    payload: str
 
 
 async def stage_event(
@@ -28,8 +40,13 @@ async def stage_event(
     source: str,
     key: str | None = None,
     event_id: str | None = None,
+    flush: bool = True,
 ) -> CloudEvent:
-    """Write `event` to the outbox in the session's transaction; the relay publishes it later."""
+    """Write `event` to the outbox in the session's transaction; the relay publishes it later.
+
+    With `flush=False` the row waits for the session's next flush, so a caller staging many
+    events writes them in one round trip.
+    """
     envelope = to_envelope(
         event, source=source, event_id=event_id, correlation_id=current_request_id()
     )
@@ -44,8 +61,37 @@ async def stage_event(
             attempts=0,
         )
     )
-    await session.flush()
+    if flush:
+        await session.flush()
     return envelope
+
+
+async def stage_events(session: AsyncSession, events: Sequence[Event], *, source: str) -> int:
+    """Write many events to the outbox in one statement, in order; the relay publishes them.
+
+    Each is keyed by its subject. Rows go straight in (no ORM objects), so a caller staging
+    thousands of events pays for one insert.
+    """
+    if not events:
+        return 0
+    request_id = current_request_id()
+    now = utcnow()
+    rows = []
+    for event in events:
+        envelope = to_envelope(event, source=source, correlation_id=request_id)
+        rows.append(
+            {
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "topic": event.topic,
+                "key": envelope.subject,
+                "payload": envelope.to_bytes().decode(),
+                "created_at": now,
+                "attempts": 0,
+            }
+        )
+    await session.execute(insert(OutboxMessage), rows)
+    return len(rows)
 
 
 class OutboxRelay:
@@ -65,8 +111,9 @@ class OutboxRelay:
         topic_prefix: str = "",
         poll_interval: float = 0.5,
         max_backoff: float = 5.0,
-        batch_size: int = 200,
+        batch_size: int = 2000,
         send_timeout: float = 10.0,
+        max_batch_bytes: int = 512 * 1024,
     ) -> None:
         self._db = db
         self._bootstrap = bootstrap_servers
@@ -76,6 +123,8 @@ class OutboxRelay:
         self._max_backoff = max_backoff
         self._batch_size = batch_size
         self._send_timeout = send_timeout
+        self._max_batch_bytes = max_batch_bytes
+        self._partitioner = DefaultPartitioner()
         self._producer: AIOKafkaProducer | None = None
         self._wakeup = asyncio.Event()
         self._lock_conn: AsyncConnection | None = None
@@ -113,7 +162,36 @@ class OutboxRelay:
             await self._release_leadership()
 
     async def publish_batch(self) -> int:
-        """Send the oldest unpublished rows in order; raise on the first failure."""
+        """Send the oldest unpublished rows, keeping order per partition; raise on a failure.
+
+        Rows are grouped by the partition their key goes to. Each partition's rows go out as
+        record batches, one after the other, each sent only once the previous one is
+        acknowledged; partitions go in parallel. A partition stops at its first failed batch:
+        nothing after it in that partition is sent this round, so a retry re-sends from the
+        failed row and the first copy of every event on a partition is in outbox order. The
+        rows acknowledged are marked published in one statement.
+        """
+        rows = await self._oldest_unpublished()
+        if not rows:
+            return 0
+        producer = await self._ensure_producer()
+        lanes = await self._lanes(producer, rows)
+        outcomes = await asyncio.gather(
+            *(self._send_lane(producer, tp, lane) for tp, lane in lanes.items())
+        )
+        sent_ids = [row_id for ids, _ in outcomes for row_id in ids]
+        failures = [failure for _, failure in outcomes if failure is not None]
+        if sent_ids:
+            await self._mark_published(sent_ids)
+            self.published += len(sent_ids)
+        for row_id, exc in failures:
+            await self._record_failure(row_id, exc)
+        if failures:
+            raise failures[0][1]
+        self.broker_ok = True
+        return len(sent_ids)
+
+    async def _oldest_unpublished(self) -> list[_Row]:
         async with self._db.sessionmaker() as session:
             rows = (
                 await session.execute(
@@ -129,34 +207,56 @@ class OutboxRelay:
                 )
             ).all()
             await session.commit()
-        if not rows:
-            return 0
-        producer = await self._ensure_producer()
-        sent_ids: list[int] = []
-        failure: BaseException | None = None
-        for row_id, topic, key, payload in rows:
-            try:
-                await asyncio.wait_for(
-                    producer.send_and_wait(
-                        self._topic_prefix + topic,
-                        payload.encode(),
-                        key=key.encode() if key is not None else None,
-                        headers=[("content-type", CONTENT_TYPE.encode())],
-                    ),
-                    self._send_timeout,
+        return [_Row(r[0], self._topic_prefix + r[1], r[2], r[3]) for r in rows]
+
+    async def _lanes(
+        self, producer: AIOKafkaProducer, rows: list[_Row]
+    ) -> dict[tuple[str, int], list[_Row]]:
+        """Rows by (topic, partition), in id order: the partition the producer would pick."""
+        partitions: dict[str, list[int]] = {}
+        lanes: dict[tuple[str, int], list[_Row]] = {}
+        for row in rows:
+            if row.topic not in partitions:
+                found = await asyncio.wait_for(
+                    producer.partitions_for(row.topic), self._send_timeout
                 )
+                partitions[row.topic] = sorted(found)
+            every = partitions[row.topic]
+            key = row.key.encode() if row.key is not None else None
+            lanes.setdefault((row.topic, self._partitioner(key, every, every)), []).append(row)
+        return lanes
+
+    async def _send_lane(
+        self, producer: AIOKafkaProducer, tp: tuple[str, int], rows: list[_Row]
+    ) -> tuple[list[int], tuple[int, BaseException] | None]:
+        """Send one partition's rows batch after batch; stop at the first failure."""
+        topic, partition = tp
+        sent: list[int] = []
+        start = 0
+        while start < len(rows):
+            batch = producer.create_batch()
+            taken = 0
+            for row in rows[start:]:
+                appended = batch.append(
+                    key=row.key.encode() if row.key is not None else None,
+                    value=row.payload.encode(),
+                    timestamp=None,
+                    headers=_HEADERS,
+                )
+                if appended is None:
+                    break
+                taken += 1
+            batch.close()
+            try:
+                if taken == 0:
+                    raise ValueError(f"outbox row {rows[start].id} does not fit in a batch")
+                delivered = await producer.send_batch(batch, topic, partition=partition)
+                await asyncio.wait_for(delivered, self._send_timeout)
             except Exception as exc:
-                failure = exc
-                await self._record_failure(row_id, exc)
-                break
-            sent_ids.append(row_id)
-        if sent_ids:
-            await self._mark_published(sent_ids)
-            self.published += len(sent_ids)
-        if failure is not None:
-            raise failure
-        self.broker_ok = True
-        return len(sent_ids)
+                return sent, (rows[start].id, exc)
+            sent.extend(row.id for row in rows[start : start + taken])
+            start += taken
+        return sent, None
 
     async def _mark_published(self, ids: list[int]) -> None:
         async with self._db.sessionmaker() as session:
@@ -179,7 +279,11 @@ class OutboxRelay:
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
-            producer = make_producer(self._bootstrap, client_id=f"{self._client_id}-relay")
+            producer = make_producer(
+                self._bootstrap,
+                client_id=f"{self._client_id}-relay",
+                max_batch_size=self._max_batch_bytes,
+            )
             try:
                 await asyncio.wait_for(producer.start(), self._send_timeout)
             except BaseException:

@@ -27,7 +27,7 @@ from shared.contracts.topics import (
     CONTACT_CUSTOMERS,
 )
 from shared.events import CloudEvent
-from shared.inbox import Handler
+from shared.inbox import BatchHandler, Handler
 
 # Complaint lifecycle events, each folded into the customer's complaint counts.
 COMPLAINT_CLASSES = (
@@ -70,12 +70,16 @@ async def on_customer_deleted(
 def handlers(scorer: Scorer) -> dict[str, Handler]:
     """Handlers of commerce, complaint and customer events, rescoring with `scorer`."""
 
-    async def on_transaction_recorded(
-        session: AsyncSession, event: TransactionRecordedV1, envelope: CloudEvent
+    async def on_transactions_recorded(
+        session: AsyncSession, events: list[tuple[TransactionRecordedV1, CloudEvent]]
     ) -> None:
-        """Apply an order or refund (once per transaction id) and rescore the customer."""
-        items = [Transaction(**event.model_dump())]
-        await statistics.record_transactions(session, items, scorer=scorer)
+        """Apply orders and refunds (once per transaction id); rescore each customer once."""
+        items = [Transaction(**event.model_dump()) for event, _ in events]
+        limit = scorer.settings.max_batch_transactions
+        for start in range(0, len(items), limit):
+            await statistics.record_transactions(
+                session, items[start : start + limit], scorer=scorer
+            )
 
     async def on_complaint_event(session: AsyncSession, event: Any, envelope: CloudEvent) -> None:
         """Fold a complaint lifecycle event into the customer's complaint counts."""
@@ -96,7 +100,7 @@ def handlers(scorer: Scorer) -> dict[str, Handler]:
         survivor, merged = event.customer_id, event.merged_customer_id
         await merge_customers(session, survivor, merged, merged_at=event.merged_at, scorer=scorer)
 
-    out: dict[str, Handler] = {TransactionRecordedV1.type: on_transaction_recorded}
+    out: dict[str, Handler] = {TransactionRecordedV1.type: BatchHandler(on_transactions_recorded)}
     out.update({cls.type: on_complaint_event for cls in COMPLAINT_CLASSES})
     out[complaint_events.SatisfactionSurveyedV1.type] = on_satisfaction_surveyed
     out[CustomersMergedV1.type] = on_customers_merged

@@ -194,9 +194,7 @@ async def _agent(
             await asyncio.sleep(2.0)
             await _request(client, "PUT", presence, json={"state": "available"}, auth=me)
             continue
-        accepted = await _request(
-            client, "POST", f"/v1/offers/{offer['offer_id']}/accept", auth=me
-        )
+        accepted = await _request(client, "POST", f"/v1/offers/{offer['offer_id']}/accept", auth=me)
         if accepted.status_code != 200:
             continue  # timed out meanwhile, or withdrawn: it went to someone else
         await asyncio.sleep(rng.expovariate(1 / MEAN_HANDLE_SECONDS))
@@ -254,9 +252,7 @@ async def test_a_busy_stretch_is_routed_best_first_without_losing_or_doubling_a_
     system: System, broker: str, topic_prefix: str
 ) -> None:
     day = Day()
-    async with httpx.AsyncClient(
-        base_url=contact_url(system), timeout=10, auth=SERVICE
-    ) as client:
+    async with httpx.AsyncClient(base_url=contact_url(system), timeout=10, auth=SERVICE) as client:
         agents = await _setup(client, day, broker, topic_prefix)
         phones = await _phones(client, day)
         inboxes: dict[str, asyncio.Queue[Any]] = {a["id"]: asyncio.Queue() for a in agents}

@@ -20,7 +20,7 @@ from shared.contracts.contact import CallEventRecordedV1
 from shared.contracts.topics import CONTACT_CALLS, dead_letter_topic
 from shared.db import Database
 from shared.events import CloudEvent, to_envelope
-from shared.inbox import ConsumerRunner, Handler
+from shared.inbox import BatchHandler, ConsumerRunner, Handler
 from tests.kafka_helpers import eventually, produce, read_topic
 
 
@@ -198,3 +198,62 @@ async def test_transient_errors_are_retried_beyond_the_attempt_limit_and_applied
         await eventually(lambda: runner.processed == 1, what="applied after retries")
         assert runner.dead_lettered == 0
     assert await _contacts(db, customer) == 1
+
+
+async def test_a_batch_handler_takes_a_poll_at_once_and_a_poison_event_alone_is_dead_lettered(
+    db: Database, broker: str, topic_prefix: str
+) -> None:
+    customers = [uuid.uuid4() for _ in range(20)]
+    good = [_envelope(c, n) for n, c in enumerate(customers)]
+    bad = _envelope(uuid.uuid4(), 99)
+    sizes: list[int] = []
+
+    async def apply_all(session: AsyncSession, items: list[tuple[Any, CloudEvent]]) -> None:
+        sizes.append(len(items))
+        for event, envelope in items:
+            if envelope.id == bad.id:
+                raise ValueError("this customer breaks the rules")
+            await on_call_event_recorded(session, event, envelope)
+
+    # The poison in the middle, and the first event delivered twice.
+    values = [e.to_bytes() for e in good[:10]] + [bad.to_bytes()]
+    values += [e.to_bytes() for e in good[10:]] + [good[0].to_bytes()]
+    await produce(broker, topic_prefix + CONTACT_CALLS, values)
+    handler = BatchHandler(apply_all)
+    async with consuming(db, broker, topic_prefix, handler=handler, max_attempts=3) as runner:
+        await eventually(
+            lambda: runner.processed == 20 and runner.dead_lettered == 1, what="all but the poison"
+        )
+        assert runner.duplicates == 1
+
+    assert max(sizes) > 1, "the run was handed over together"
+    assert sizes.count(1) >= 20, "after the failed run, one event per transaction"
+    for customer in customers:
+        assert await _contacts(db, customer) == 1
+    dlq = await read_topic(broker, dead_letter_topic(topic_prefix + "scoring.test"), expect=1)
+    assert [r.value for r in dlq] == [bad.to_bytes()]
+    assert {k: v.decode() for k, v in dlq[0].headers}["dlq-attempts"] == "3"
+
+
+async def test_a_batch_handler_applies_a_clean_poll_in_one_transaction(
+    db: Database, broker: str, topic_prefix: str
+) -> None:
+    customer = uuid.uuid4()
+    events = [_envelope(customer, n) for n in range(30)]
+    sizes: list[int] = []
+
+    async def apply_all(session: AsyncSession, items: list[tuple[Any, CloudEvent]]) -> None:
+        sizes.append(len(items))
+        for event, envelope in items:
+            await on_call_event_recorded(session, event, envelope)
+
+    await produce(broker, topic_prefix + CONTACT_CALLS, [e.to_bytes() for e in events])
+    handler = BatchHandler(apply_all)
+    async with consuming(db, broker, topic_prefix, handler=handler) as runner:
+        await eventually(lambda: runner.processed == 30, what="30 events")
+        # Delivered again, as after a crash before the offset commit: all skipped.
+        records = await read_topic(broker, topic_prefix + CONTACT_CALLS, expect=30)
+        await runner.handle_records(records)
+        assert (runner.processed, runner.duplicates) == (30, 30)
+    assert sum(sizes) == 30 and len(sizes) < 30
+    assert await _contacts(db, customer) == 30

@@ -8,12 +8,14 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from shared.contracts.contact import CallEventRecordedV1
 from shared.db import Database, OutboxMessage
+from shared.kafka import ensure_topics
 from shared.outbox import OutboxRelay, stage_event
 from tests.kafka_helpers import eventually, read_topic
 from tools.stack import Broker, free_port
@@ -133,6 +135,36 @@ async def test_outbox_keeps_events_while_broker_is_down_and_delivers_them_after(
         own.stop()
 
 
+def _assert_first_copies_in_order(
+    records: list[Any], waiting: list[CallEventRecordedV1], keys: list[uuid.UUID]
+) -> None:
+    """Every waiting event arrived, and per key the first copies are in outbox order."""
+    envelopes = [json.loads(r.value) for r in records]
+    arrived = {e["data"]["sequence_number"] for e in envelopes}
+    assert arrived == {e.sequence_number for e in waiting}, "every waiting row reached the topic"
+    for key in keys:
+        first_seen: dict[str, int] = {}
+        for envelope in envelopes:
+            if envelope["data"]["customer_id"] == str(key):
+                first_seen.setdefault(envelope["id"], envelope["data"]["sequence_number"])
+        sent = [e.sequence_number for e in waiting if e.customer_id == key]
+        assert list(first_seen.values()) == sent
+
+
+async def _published_leading_runs(
+    db: Database, events: list[CallEventRecordedV1], keys: list[uuid.UUID]
+) -> list[bool]:
+    """Which rows are published; asserts that per key they are a leading run, not all, not none."""
+    async with db.sessionmaker() as session:
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    published = [r.published_at is not None for r in rows]
+    assert 0 < sum(published) < len(events)
+    for key in keys:
+        mine = [p for p, e in zip(published, events, strict=True) if e.customer_id == key]
+        assert mine == sorted(mine, reverse=True), "a later row of a key went out first"
+    return published
+
+
 def _drained(relay: OutboxRelay) -> Callable[[], asyncio.Future[bool]]:
     async def check() -> bool:
         return await relay.unpublished_count() == 0
@@ -157,3 +189,61 @@ async def test_only_one_relay_per_postgresql_database_is_active(
     finally:
         await first._release_leadership()
         await second._release_leadership()
+
+
+async def test_a_broker_failure_mid_batch_keeps_order_per_key_and_loses_nothing(
+    db: Database, topic_prefix: str
+) -> None:
+    """The broker goes away after the first record batches of a relay batch are acknowledged.
+
+    Per key, the rows marked published are exactly a leading run of that key's rows (nothing
+    after a failed row went out in its place), and after the broker returns every event is
+    on the topic with its first copy in outbox order.
+    """
+    own = Broker(free_port()).start()
+    topic = topic_prefix + CallEventRecordedV1.topic
+    keys = [uuid.uuid4() for _ in range(4)]
+    events = [_event(keys[n % 4], n) for n in range(48)]
+    relay = OutboxRelay(
+        db,
+        bootstrap_servers=own.bootstrap,
+        client_id="t",
+        topic_prefix=topic_prefix,
+        poll_interval=0.1,
+        max_backoff=0.5,
+        send_timeout=2.0,
+        max_batch_bytes=2500,  # a few rows per record batch: several batches per partition
+    )
+    try:
+        await ensure_topics(own.bootstrap, [topic], partitions=2)
+        await _stage(db, events)
+        producer = await relay._ensure_producer()
+        send_batch = producer.send_batch
+        calls = 0
+
+        async def failing_after_two(batch: Any, topic: str, *, partition: int) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls == 3:
+                own.stop()
+            return await send_batch(batch, topic, partition=partition)
+
+        producer.send_batch = failing_after_two
+        with pytest.raises(Exception):  # noqa: B017 - whatever the client raises for the outage
+            await relay.publish_batch()
+        assert calls >= 3
+
+        published = await _published_leading_runs(db, events, keys)
+
+        # The test broker keeps its log in memory: it comes back empty, so what must arrive
+        # now is every row not yet published, on the same two partitions.
+        own.start()
+        await ensure_topics(own.bootstrap, [topic], partitions=2)
+        await relay._reset_producer()
+        async with running(relay):
+            await eventually(_drained(relay), timeout=60, what="outbox drained")
+        waiting = [e for p, e in zip(published, events, strict=True) if not p]
+        records = await read_topic(own.bootstrap, topic, expect=len(waiting))
+    finally:
+        own.stop()
+    _assert_first_copies_in_order(records, waiting, keys)

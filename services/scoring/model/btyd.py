@@ -13,7 +13,6 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 Array = NDArray[np.float64]
@@ -96,29 +95,64 @@ def bgnbd_log_likelihood(
     return np.asarray(a1 + a2 + np.logaddexp(a3, a4), dtype=np.float64)
 
 
-def _bgnbd_objective(
-    log_params: Array, x: Array, t_x: Array, age: Array, w: Array, total: float
-) -> tuple[float, Array]:
+@dataclass(frozen=True)
+class _BgData:
+    """Compressed BG/NBD data with what the objective needs of it precomputed once.
+
+    Every term that depends on the parameters and on x alone (log-gammas, digammas) is
+    evaluated over the few distinct values of x, then weighted by how many customers have
+    each: the per-row work left is a couple of logs and exps.
+    """
+
+    x: Array
+    t_x: Array
+    age: Array
+    w: Array
+    total: float
+    xs: Array  # distinct x values
+    inv: NDArray[np.intp]  # index of each row's x in xs
+    wx: Array  # total weight per distinct x
+    repeat: NDArray[np.bool_]  # x > 0
+    w_rx_base: Array  # w * x, to add w * r to
+
+    @classmethod
+    def of(cls, x: Array, t_x: Array, age: Array, w: Array) -> _BgData:
+        xs, inv = np.unique(x, return_inverse=True)
+        wx = np.bincount(inv, weights=w, minlength=xs.size).astype(np.float64)
+        return cls(x, t_x, age, w, float(w.sum()), xs, inv, wx, x > 0, w * x)
+
+
+def _bgnbd_objective(log_params: Array, d: _BgData) -> tuple[float, Array]:
     """Mean negative log-likelihood and its analytic gradient with respect to the log-params."""
     r, alpha, a, b = np.exp(log_params)
-    ll = bgnbd_log_likelihood(BetaGeoParams(r, alpha, a, b), x, t_x, age)
-    value = -float(np.dot(w, ll)) / total
+    xs = d.xs
+    bx1 = b + np.maximum(xs, 1) - 1
+    # A1 + A2 of note 027 per distinct x, and the dropout term's constant part.
+    head = gammaln(r + xs) - gammaln(r) + r * np.log(alpha) + betaln(a, b + xs) - betaln(a, b)
+    log_age = np.log(alpha + d.age)
+    log_tx = np.log(alpha + d.t_x)
+    rx = r + d.x
+    a3 = -rx * log_age
+    with np.errstate(divide="ignore"):
+        a4 = np.where(d.repeat, (np.log(a) - np.log(bx1))[d.inv] - rx * log_tx, -np.inf)
+    tail = np.logaddexp(a3, a4)
+    value = -(float(np.dot(d.wx, head)) + float(np.dot(d.w, tail))) / d.total
     if not np.isfinite(value):
         return 1e300, np.zeros(4)
     # Shares of the two terms inside logaddexp(A3, A4); the second is zero for one-time buyers.
-    a3 = -(r + x) * np.log(alpha + age)
-    s3 = np.exp(a3 - ll + gammaln(r + x) - gammaln(r) + r * np.log(alpha))
-    s3 = s3 * np.exp(betaln(a, b + x) - betaln(a, b))
-    s4 = np.where(x > 0, 1.0 - s3, 0.0)
-    bx1 = b + np.maximum(x, 1) - 1
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha)
-    d_r += -s3 * np.log(alpha + age) - s4 * np.log(alpha + t_x)
-    d_alpha = r / alpha - s3 * (r + x) / (alpha + age) - s4 * (r + x) / (alpha + t_x)
-    d_a = digamma(a + b) - digamma(a + b + x) + s4 / a
-    d_b = digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b) - s4 / bx1
-    grads = np.array([d_r, d_alpha, d_a, d_b]) @ w
-    grads *= np.array([r, alpha, a, b])
-    return value, -grads / total
+    s3 = np.exp(a3 - tail)
+    s4 = np.where(d.repeat, 1.0 - s3, 0.0)
+    ws3, ws4 = d.w * s3, d.w * s4
+    w_rx = d.w_rx_base + r * d.w
+    d_r = float(np.dot(d.wx, digamma(r + xs) - digamma(r) + np.log(alpha)))
+    d_r -= float(np.dot(ws3, log_age)) + float(np.dot(ws4, log_tx))
+    d_alpha = r / alpha * d.total
+    d_alpha -= float(np.dot(w_rx, s3 / (alpha + d.age) + s4 / (alpha + d.t_x)))
+    d_a = float(np.dot(d.wx, digamma(a + b) - digamma(a + b + xs))) + float(ws4.sum()) / a
+    d_b = float(np.dot(d.wx, digamma(b + xs) - digamma(a + b + xs) - digamma(b) + digamma(a + b)))
+    d_b -= float(np.dot(ws4, 1.0 / bx1[d.inv]))
+    grads = np.array([d_r, d_alpha, d_a, d_b]) * np.array([r, alpha, a, b])
+    return value, -grads / d.total
 
 
 def fit_bgnbd(
@@ -135,11 +169,13 @@ def fit_bgnbd(
         xu, tu, age_u, w = xa, ta, age_a, _f(weights)
     # Scale time so max T = 10: the optimiser then sees parameters of similar size.
     scale = 10.0 / float(np.max(age_u)) if float(np.max(age_u)) > 0 else 1.0
-    total = float(w.sum())
+    # Imported here: the optimiser is needed only by refits, and costs ~25 MiB resident.
+    from scipy.optimize import minimize
+
     result = minimize(
         _bgnbd_objective,
         x0=np.zeros(4),
-        args=(xu, tu * scale, age_u * scale, w, total),
+        args=(_BgData.of(xu, tu * scale, age_u * scale, w),),
         method="L-BFGS-B",
         jac=True,
         bounds=[(-20.0, 20.0)] * 4,
@@ -279,6 +315,8 @@ def fit_gamma_gamma(
     # Scale money so its mean is about 1, then put the scale back into v.
     scale = 1.0 / float(np.average(mu, weights=w))
     total = float(w.sum())
+    from scipy.optimize import minimize
+
     result = minimize(
         _gg_objective,
         x0=np.zeros(3),

@@ -6,7 +6,9 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.errors import CustomerNotScoredError
@@ -19,7 +21,7 @@ from services.scoring.scores.publishing import PublishedScores, events_for, publ
 from services.scoring.settings import ScoringSettings
 from shared.db import utcnow
 from shared.events import Event
-from shared.outbox import stage_event
+from shared.outbox import stage_events
 
 SOURCE = "rapport/scoring"
 
@@ -64,39 +66,33 @@ async def rescore_many(
     model = await scorer.models.current(session)
     cards = score_cards(stats, model, policy_of(scorer.settings), now)
     events: list[Event] = []
+    history: list[dict[str, Any]] = []
     for row, card in zip(stats, cards, strict=True):
         new = published_scores(card)
         found = events_for(row, new, card, settings=scorer.settings, now=now)
         if found:
-            _record_published(session, row, new, now=now, cause=cause)
+            history.append(_record_published(row, new, now=now, cause=cause))
             events += found
-    # One flush for the statistics and history rows, so each stage_event flushes one row.
+    # The statistics rows through the session, then history and outbox rows in bulk.
     await session.flush()
+    if history:
+        await session.execute(insert(ScoreHistory), history)
     if not scorer.publish_events:
         return 0
-    for event in events:
-        await stage_event(session, event, source=SOURCE)
-    return len(events)
+    return await stage_events(session, events, source=SOURCE)
 
 
 def _record_published(
-    session: AsyncSession,
-    stats: CustomerStats,
-    new: PublishedScores,
-    *,
-    now: dt.datetime,
-    cause: str,
-) -> None:
-    """Keep `new` as the scores last published, on the statistics row and in the history."""
+    stats: CustomerStats, new: PublishedScores, *, now: dt.datetime, cause: str
+) -> dict[str, Any]:
+    """Keep `new` as the scores last published on the statistics row; its history row."""
     stats.tier, stats.clv, stats.churn_risk = new.tier, new.clv, new.churn_risk
     stats.rfm_segment, stats.lifecycle_stage, stats.scored_at = (
         new.rfm_segment,
         new.lifecycle_stage,
         now,
     )
-    session.add(
-        ScoreHistory(customer_id=stats.customer_id, scored_at=now, cause=cause, **asdict(new))
-    )
+    return {"customer_id": stats.customer_id, "scored_at": now, "cause": cause, **asdict(new)}
 
 
 async def get_score(

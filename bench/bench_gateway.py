@@ -1,0 +1,248 @@
+"""Through the gateway with wrk: signed Twilio status callbacks (ingest) and reads, each next
+to its baseline in the same run: the same requests straight to the service, and the same
+upstream behind nginx. py-spy samples the gateway and contact during the ingest run."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import profiles
+from bench.bench_ingest import PATH, TOKEN, deliveries
+from bench.report import figure
+from shared.contracts.permissions import PERMISSIONS
+from shared.identity import IDENTITY_HEADER, Identity, mint_identity_token
+from tools.services import SERVICES
+from tools.stack import Broker, free_port, stop_process, wait_for_port
+from tools.system import System
+
+SECONDS = 10
+CONNECTIONS = 16
+LIMIT = "10000000/minute"
+
+
+def wrk(
+    url: str, *, script: Path | None = None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Requests/s and latency percentiles of one wrk run (one thread, CONNECTIONS connections)."""
+    argv = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency"]
+    for name, value in (headers or {}).items():
+        argv += ["-H", f"{name}: {value}"]
+    if script is not None:
+        argv += ["-s", str(script)]
+    out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    result: dict[str, Any] = {"requests_per_second": rps}
+    for pct in ("50", "99"):
+        found = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)\b", out)
+        if found:
+            scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+            result[f"p{pct}_ms"] = round(float(found.group(1)) * scale, 2)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    result["non_2xx"] = int(non_2xx.group(1)) if non_2xx else 0
+    return result
+
+
+def webhook_script(path: Path, public_base: str, identity: str | None = None) -> Path:
+    """A wrk Lua script cycling through pre-signed status callbacks (with the gateway's
+    identity header when the requests go straight to contact)."""
+    extra = f', ["{IDENTITY_HEADER}"] = "{identity}"' if identity else ""
+    entries = []
+    for body, signature in deliveries(public_base):
+        entries.append(f'{{"{body.decode()}", "{signature}"}}')
+    path.write_text(
+        "local items = {\n" + ",\n".join(entries) + "\n}\nlocal i = 0\n"
+        "request = function()\n  i = i % #items + 1\n"
+        '  return wrk.format("POST", "' + PATH + '", {["Content-Type"] = '
+        '"application/x-www-form-urlencoded", ["X-Twilio-Signature"] = items[i][2]'
+        + extra
+        + "}, items[i][1])\n"
+        "end\n"
+    )
+    return path
+
+
+def nginx(data: Path, upstream_port: int, identity: str) -> tuple[subprocess.Popen[bytes], int]:
+    """nginx proxying everything to 127.0.0.1:upstream_port with keep-alive upstream connections."""
+    port = free_port()
+    conf = data / "nginx.conf"
+    conf.write_text(
+        f"""worker_processes 1;
+daemon off;
+pid {data}/nginx.pid;
+error_log {data}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  upstream up {{ server 127.0.0.1:{upstream_port}; keepalive 32; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://up;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header {IDENTITY_HEADER} "{identity}";
+    }}
+  }}
+}}
+"""
+    )
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    process = subprocess.Popen([binary, "-p", str(data), "-c", str(conf)], start_new_session=True)
+    wait_for_port(port, timeout=20, process=process)
+    return process, port
+
+
+def _seed(gateway: str, key: str) -> str:
+    """A customer known to contact (from the ingest run) with a score; its id."""
+    with httpx.Client(base_url=gateway, headers={"X-API-Key": key}, timeout=30) as client:
+        listed = client.get("/v1/customers", params={"limit": 1})
+        listed.raise_for_status()
+        body = listed.json()
+        items = body["items"] if isinstance(body, dict) else body
+        customer = str(items[0]["customer_id"])
+        client.post(
+            "/v1/transactions",
+            json={
+                "transaction_id": uuid.uuid4().hex,
+                "customer_id": customer,
+                "kind": "order",
+                "amount": "20.00",
+                "occurred_at": "2026-01-05T10:00:00+00:00",
+            },
+        ).raise_for_status()
+    return customer
+
+
+def _system(data: Path, broker: Broker) -> System:
+    """The four services on SQLite, contact taking callbacks signed for the gateway's URL."""
+    ports = {s.name: free_port() for s in SERVICES}
+    return System(
+        bootstrap=broker.bootstrap,
+        database_urls={s.name: s.sqlite_url(data) for s in SERVICES},
+        api_key="bench-" + uuid.uuid4().hex,
+        log_dir=data / "logs",
+        ports=ports,
+        topic_prefix=f"gw{uuid.uuid4().hex[:6]}.",
+        extra_env={
+            "CONTACT_TWILIO_AUTH_TOKENS": TOKEN,
+            "CONTACT_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['gateway']}",
+            "GATEWAY_RATE_LIMIT_PER_IP": LIMIT,
+            "GATEWAY_RATE_LIMIT_PER_PRINCIPAL": LIMIT,
+            **{f"{s.env_prefix}LOG_LEVEL": "WARNING" for s in SERVICES},
+        },
+    )
+
+
+def _reads(data: Path, system: System, mint: Any, profiled: dict[str, Any]) -> dict[str, Any]:
+    """Score and customer reads via the gateway, straight to scoring and via nginx."""
+    by_name = {p.info.name: p for p in system.processes}
+    gateway, key, scoring = by_name["gateway"].url, system.api_key, by_name["scoring"]
+    pids = {name: p.process.pid for name, p in by_name.items()}
+    customer = _seed(gateway, key)
+    score = f"/v1/customers/{customer}/score"
+    reads: dict[str, Any] = {}
+    with profiles.sampling(data, {n: pids[n] for n in ("gateway", "scoring")}, SECONDS - 2) as p:
+        reads["score_via_gateway"] = wrk(gateway + score, headers={"X-API-Key": key})
+    profiled["score_read"] = p.summary
+    reads["customer_via_gateway"] = wrk(
+        gateway + f"/v1/customers/{customer}", headers={"X-API-Key": key}
+    )
+    reads["score_direct"] = wrk(scoring.url + score, headers={IDENTITY_HEADER: mint("scoring")})
+    # A fresh token: it lives a minute, so nginx sends one minted just before its run.
+    proxy, nginx_port = nginx(data, scoring.port, mint("scoring"))
+    try:
+        reads["score_via_nginx"] = wrk(f"http://127.0.0.1:{nginx_port}{score}")
+    finally:
+        stop_process(proxy)
+    return reads
+
+
+def measure(data: Path, broker: Broker) -> dict[str, Any]:
+    """Every scenario with its baseline, on SQLite."""
+    system = _system(data, broker)
+    caller = Identity(
+        subject="bench", kind="api-key", roles=["admin"], permissions=sorted(PERMISSIONS)
+    )
+
+    def mint(audience: str) -> str:
+        return mint_identity_token(caller, secret=system.internal_token_secret, audience=audience)
+
+    profiled: dict[str, Any] = {}
+    try:
+        system.start()
+        by_name = {p.info.name: p for p in system.processes}
+        gateway, contact = by_name["gateway"].url, by_name["contact"].url
+        script = webhook_script(data / "direct.lua", gateway, mint("contact"))
+        direct = wrk(contact + PATH, script=script)
+        pids = {n: by_name[n].process.pid for n in ("gateway", "contact")}
+        with profiles.sampling(data, pids, SECONDS - 2) as prof:
+            through = wrk(gateway + PATH, script=webhook_script(data / "gw.lua", gateway))
+        profiled["ingest"] = prof.summary
+        reads = _reads(data, system, mint, profiled)
+    finally:
+        system.stop()
+    return {
+        "ingest_via_gateway": through,
+        "ingest_direct_to_contact": direct,
+        "reads": reads,
+        "profiles": profiled,
+    }
+
+
+def run() -> dict[str, Any]:
+    """Ingest and reads through the gateway, straight to the service, and behind nginx."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        broker = Broker(free_port(), log_path=data / "broker.log").start()
+        try:
+            result = measure(data, broker)
+        finally:
+            broker.stop()
+    reads = result["reads"]
+    result["setup"] = {
+        "wrk": f"1 thread, {CONNECTIONS} connections, {SECONDS} s",
+        "backend": "sqlite",
+    }
+    result["figures"] = [
+        figure(
+            "Twilio status callbacks via gateway",
+            result["ingest_via_gateway"]["requests_per_second"],
+            "req/s",
+            "same requests straight to contact",
+            result["ingest_direct_to_contact"]["requests_per_second"],
+            higher=True,
+        ),
+        figure(
+            "score read via gateway",
+            reads["score_via_gateway"]["requests_per_second"],
+            "req/s",
+            "same read via nginx to scoring",
+            reads["score_via_nginx"]["requests_per_second"],
+            higher=True,
+        ),
+        figure(
+            "score read via nginx",
+            reads["score_via_nginx"]["requests_per_second"],
+            "req/s",
+            "same read straight to scoring",
+            reads["score_direct"]["requests_per_second"],
+            higher=True,
+        ),
+        figure(
+            "customer read via gateway",
+            reads["customer_via_gateway"]["requests_per_second"],
+            "req/s",
+            "score read straight to scoring",
+            reads["score_direct"]["requests_per_second"],
+            higher=True,
+        ),
+    ]
+    return result
