@@ -27,6 +27,7 @@ lint: venv ## ruff, formatting, generated docs fresh, mypy strict, layer contrac
 	@$(BIN)/ruff format --check --quiet .
 	@$(BIN)/python -m tools.export_events --check
 	@$(BIN)/python -m tools.settings_table --check
+	@$(BIN)/python -m tools.permissions_table --check
 	@$(BIN)/mypy shared services tools bench tests
 	@$(BIN)/lint-imports --no-cache
 	@$(BIN)/python -m tools.code_size
@@ -43,8 +44,9 @@ bench: venv ## run the benchmarks (BENCH=name to pick one); results in bench/res
 events: venv ## rewrite docs/events/ from the event classes
 	@$(BIN)/python -m tools.export_events
 
-docs: events ## rewrite generated docs: event schemas and the README settings table
+docs: events ## rewrite generated docs: event schemas, the README settings table, the permission matrix
 	@$(BIN)/python -m tools.settings_table
+	@$(BIN)/python -m tools.permissions_table
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
