@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -23,7 +24,10 @@ from services.gateway.protection.rate_limits import RateLimits
 from services.gateway.proxy.routes import router as proxy
 from services.gateway.proxy.service import upstream_urls
 from services.gateway.settings import GatewaySettings
+from services.gateway.stream.feed import Feed
+from services.gateway.stream.routes import router as stream_router
 from shared.app import ServiceSpec, create_service_app
+from shared.contracts.topics import COMPLAINTS_COMPLAINTS, CONTACT_ROUTING, SCORING_SCORES
 from shared.health import ReadinessCheck
 from shared.logging import get_logger
 
@@ -84,7 +88,12 @@ def http_client(
             app.state.http = holder["http"] = client
             if app.state.dev_issuer is not None:
                 log.warning("dev_issuer_enabled", issuer=app.state.dev_issuer.issuer)
-            yield
+            feed = asyncio.create_task(app.state.feed.run(), name="gateway-stream-feed")
+            try:
+                yield
+            finally:
+                feed.cancel()
+                await asyncio.wait({feed}, timeout=5)
 
     return resource
 
@@ -115,7 +124,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             ),
             settings=settings,
             migrations_dir=Path(__file__).parent / "migrations",
-            routers=[openapi_router, identity_router, keys_router, customer360_router, proxy],
+            routers=[
+                openapi_router,
+                identity_router,
+                keys_router,
+                customer360_router,
+                stream_router,
+                proxy,
+            ],
             openapi_url=None,
             uses_broker=False,
             extra_checks={
@@ -136,6 +152,12 @@ def install_state(app: FastAPI, settings: GatewaySettings) -> None:
     app.state.verifier = token_verifier(settings, app.state.dev_issuer)
     app.state.limits = RateLimits(settings)
     app.state.openapi = OpenApiAggregator(upstream_urls(settings))
+    prefix = settings.kafka_topic_prefix
+    app.state.feed = Feed(
+        settings.kafka_bootstrap_servers,
+        [prefix + t for t in (CONTACT_ROUTING, COMPLAINTS_COMPLAINTS, SCORING_SCORES)],
+        settings.stream_replay_events,
+    )
     app.state.breakers = {
         name: CircuitBreaker(name, settings.breaker_failures, settings.breaker_open_seconds)
         for name in upstream_urls(settings)

@@ -93,6 +93,11 @@ class GatewaySettings(ServiceSettings):
         le=10,
         description="How long the customer 360 waits for its parts before answering partial.",
     )
+    stream_replay_events: int = Field(
+        default=10_000,
+        ge=100,
+        description="Events the live stream keeps so a reconnect with Last-Event-ID can resume.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated origins allowed by CORS (the agent desktop's origin).",

@@ -40,6 +40,9 @@ class _OfferEvent(Event):
     offer_id: uuid.UUID
     work_item_id: uuid.UUID
     agent_id: uuid.UUID
+    agent_login: str | None = Field(
+        default=None, description="The agent's login (their identity's agent id)."
+    )
     customer_id: uuid.UUID | None = None
     queue: str
     channel: Channel

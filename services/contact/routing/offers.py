@@ -178,6 +178,7 @@ async def expire_offers(session: AsyncSession, now: dt.datetime) -> int:
                 offer_id=offer.id,
                 work_item_id=item.id,
                 agent_id=agent.id,
+                agent_login=agent.login,
                 customer_id=item.customer_id,
                 queue=(await _queue_name(session, item)),
                 channel=item.channel,
