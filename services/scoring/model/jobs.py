@@ -7,6 +7,7 @@ its own transactions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from services.scoring.errors import NotEnoughDataError
 from services.scoring.model import service
@@ -58,7 +59,14 @@ async def scheduled_refits(db: Database, *, scorer: Scorer, interval_seconds: fl
     """Refit every `interval_seconds`, so thresholds follow the population."""
     while True:
         await asyncio.sleep(interval_seconds)
+        job = asyncio.ensure_future(refit_and_rescore(db, scorer=scorer, trigger="schedule"))
         try:
-            await refit_and_rescore(db, scorer=scorer, trigger="schedule")
+            await asyncio.shield(job)
+        except asyncio.CancelledError:
+            # Stopping: let the refit in progress end its transaction (one cut short could
+            # leave SQLite's write lock held), then stop.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(job, 15)
+            raise
         except Exception as exc:
             log.warning("model_refit_failed", error=repr(exc))
