@@ -3,6 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# Test workers: most tests wait on the broker, PostgreSQL or a service process, so two
+# workers keep two cores busy. Each worker starts its own PostgreSQL and broker.
+TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: venv run test lint migrate events docs bench clean
@@ -19,8 +22,8 @@ venv: $(STAMP) ## create .venv and install Rapport with its dependencies
 run: venv ## start the broker and the four services (embedded defaults) and print the URLs
 	@$(BIN)/python -m tools.run
 
-test: venv ## start PostgreSQL and a broker, run every test, stop them
-	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: venv ## start PostgreSQL and a broker per worker, run every test, stop them
+	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=20 $(PYTEST_ARGS)
 
 lint: venv ## ruff, formatting, generated docs fresh, mypy strict, layer contracts, code size
 	@$(BIN)/ruff check .

@@ -211,6 +211,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         names = set(getattr(item, "fixturenames", ()))
         if "broker" in names:
             item.add_marker(pytest.mark.broker)
+        if item.get_closest_marker("e2e"):
+            # Tests that start every service as a process run one after another on one
+            # worker (`make test` runs two): two such stacks at once would only fight for
+            # the same two cores.
+            item.add_marker(pytest.mark.xdist_group("service-processes"))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
