@@ -23,6 +23,7 @@ from shared.db import Database
 from shared.errors import install_error_handlers
 from shared.events import CloudEvent
 from shared.health import BrokerProbe, ReadinessCheck, health_router
+from shared.i18n import NamesMiddleware
 from shared.identity import permission_of
 from shared.inbox import ConsumerRunner, Handler
 from shared.kafka import ensure_topics
@@ -166,6 +167,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     )
     app.state.service_name = spec.name
     app.state.metrics = metrics
+    app.add_middleware(NamesMiddleware)
     app.add_middleware(RequestIdMiddleware, service=spec.name, metrics=metrics.http)
     install_error_handlers(app)
     app.state.readiness_details = lambda: _consumer_details(app)

@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from services.gateway.catalogue.routes import router as catalogue_router
 from services.gateway.customer360.routes import router as customer360_router
 from services.gateway.identity.dev_issuer import DevIssuer
 from services.gateway.identity.oidc import KeyResolver, OidcVerifier, jwks_resolver
@@ -126,6 +127,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             migrations_dir=Path(__file__).parent / "migrations",
             routers=[
                 openapi_router,
+                catalogue_router,
                 identity_router,
                 keys_router,
                 customer360_router,
