@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: venv run test lint migrate events docs bench clean
+.PHONY: venv run test browser lint migrate events docs bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,13 @@ venv: $(STAMP) ## create .venv and install Rapport with its dependencies
 run: venv ## start the broker and the four services (embedded defaults) and print the URLs
 	@$(BIN)/python -m tools.run
 
-test: venv ## start PostgreSQL and a broker per worker, run every test, stop them
+test: venv browser ## start PostgreSQL and a broker per worker, run every test, stop them
 	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=20 $(PYTEST_ARGS)
+
+browser: ## Debian's chromium and a Chinese font for the page tests (installed when missing, as root)
+	@command -v chromium >/dev/null && test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else echo "the page tests need chromium and fonts-wqy-microhei: run make test as root, or apt-get install them first" >&2; exit 1; fi; }
 
 lint: venv ## ruff, formatting, generated docs fresh, mypy strict, layer contracts, code size
 	@$(BIN)/ruff check .

@@ -167,6 +167,14 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     )
     app.state.service_name = spec.name
     app.state.metrics = metrics
+    _install_plumbing(app, spec, metrics, probe)
+    return app
+
+
+def _install_plumbing(
+    app: FastAPI, spec: ServiceSpec, metrics: ServiceMetrics, probe: BrokerProbe
+) -> None:
+    """Middleware, problem+json errors, health, metrics, the service's routes and permissions."""
     app.add_middleware(NamesMiddleware)
     app.add_middleware(RequestIdMiddleware, service=spec.name, metrics=metrics.http)
     install_error_handlers(app)
@@ -176,7 +184,6 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     for router in spec.routers:
         app.include_router(router)
     _publish_permissions(app, spec.routers)
-    return app
 
 
 def instrumented(spec: ServiceSpec, metrics: ServiceMetrics) -> ServiceSpec:

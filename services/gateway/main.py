@@ -27,6 +27,7 @@ from services.gateway.proxy.service import upstream_urls
 from services.gateway.settings import GatewaySettings
 from services.gateway.stream.feed import Feed
 from services.gateway.stream.routes import router as stream_router
+from services.gateway.ui.routes import router as ui_router
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts.topics import COMPLAINTS_COMPLAINTS, CONTACT_ROUTING, SCORING_SCORES
 from shared.health import ReadinessCheck
@@ -132,6 +133,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 keys_router,
                 customer360_router,
                 stream_router,
+                ui_router,
                 proxy,
             ],
             openapi_url=None,

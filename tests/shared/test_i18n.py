@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, get_args
 
 import httpx
@@ -13,11 +14,13 @@ import pytest
 from services.complaints.complaints.schemas import Channel as ComplaintChannel
 from services.complaints.lifecycle.lifecycle import State as ComplaintState
 from services.complaints.main import create_app as create_complaints
+from services.complaints.settings import DEFAULT_CATEGORIES
 from services.complaints.sla.priority import Severity
 from services.contact.agents.presence import PauseReason
 from services.contact.calls.schemas import CallStatus
 from services.contact.customers.qualification import man_strategy
 from services.contact.customers.schemas import CustomerKind, CustomerState, Party
+from services.scoring.scores import churn
 from services.scoring.scores.rfm import NO_PURCHASE_SEGMENT, SEGMENT_RULES
 from shared.contracts.complaints import RootCause
 from shared.contracts.contact import CallOutcome
@@ -28,6 +31,7 @@ from shared.i18n import LANGUAGES, add_names, catalogue, language, name_of, sect
 from tests.complaints.conftest import complaint_body, complaints_settings
 from tests.conftest import serve
 
+CHURN_RULES = Path(churn.__file__)
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 # Each catalogue section and every value the code can put in a response for it.
@@ -41,10 +45,12 @@ EXPECTED: dict[str, set[str]] = {
         man_strategy(m, a, n) for m, a, n in itertools.product((True, False, None), repeat=3)
     },
     "rfm_segment": {rule[0] for rule in SEGMENT_RULES} | {NO_PURCHASE_SEGMENT},
+    "churn_reason": set(re.findall(r'Reason\(\s*"([a-z-]+)"', CHURN_RULES.read_text())),
     "complaint_state": set(get_args(ComplaintState)),
     "root_cause": set(get_args(RootCause)),
     "severity": set(get_args(Severity)),
     "complaint_channel": set(get_args(ComplaintChannel)),
+    "complaint_category": set(DEFAULT_CATEGORIES),
     "presence_state": set(get_args(PresenceState)),
     "pause_reason": set(get_args(PauseReason)),
     "routing_channel": set(get_args(RoutingChannel)),

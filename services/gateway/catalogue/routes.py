@@ -17,8 +17,8 @@ router = APIRouter(tags=["catalogue"])
     description=(
         "The one message catalogue (English and Chinese) that the services use to add "
         "`<field>_name` to responses of requests sent with `?lang=` or `Accept-Language`, "
-        "and that the web pages use for their labels. `fields` says which sections name the "
-        "values of each response field. Public: it holds no data."
+        "and that the web pages use for their labels (`ui`: the pages' own words). `fields` "
+        "says which sections name the values of each response field. Public: no data in it."
     ),
     openapi_extra={"x-permission": "(public)"},
 )
@@ -27,5 +27,6 @@ async def read_catalogue(lang: Language = Query("en")) -> dict[str, Any]:
         "language": lang,
         "languages": list(LANGUAGES),
         "sections": names_in(lang),
+        "ui": {key: names[lang] for key, names in catalogue()["ui"].items()},
         "fields": catalogue()["fields"],
     }
