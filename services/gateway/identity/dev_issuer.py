@@ -37,6 +37,8 @@ DEV_USERS: dict[str, DevUser] = {
     for u in (
         DevUser("agent", "Ada Agent", ("agent",), agent_id="agent-1"),
         DevUser("agent2", "Ben Agent", ("agent",), agent_id="agent-2"),
+        DevUser("agent3", "Chen Jing", ("agent",), agent_id="agent-3"),
+        DevUser("agent4", "Dana Agent", ("agent",), agent_id="agent-4"),
         DevUser("supervisor", "Sam Supervisor", ("supervisor",), agent_id="supervisor-1"),
         DevUser("admin", "Alex Admin", ("admin",)),
     )
