@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: venv run test browser lint migrate events docs bench clean
+.PHONY: venv run demo test browser lint migrate events docs bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ lint: venv ## ruff, formatting, generated docs fresh, mypy strict, layer contrac
 	@$(BIN)/mypy shared services tools bench tests
 	@$(BIN)/lint-imports --no-cache
 	@$(BIN)/python -m tools.code_size
+
+demo: venv ## drive the running system (make run) through a simulated day; DEMO_ARGS="--speed 120"
+	@$(BIN)/python -m tools.demo $(DEMO_ARGS)
 
 migrate: venv ## apply migrations to each service's database (when not migrating on start)
 	@$(BIN)/python -m tools.migrate upgrade

@@ -40,7 +40,7 @@ def _kept_secret(data_dir: Path, filename: str, variable: str) -> str:
 
 def _sign_in_help(gateway: str) -> str:
     return (
-        "Sign in (development issuer; users agent, agent2, supervisor, admin):\n"
+        "Sign in (development issuer; users agent, agent2, agent3, agent4, supervisor, admin):\n"
         f"TOKEN=$(curl -s -X POST {gateway}/dev-issuer/token -H 'Content-Type: application/json' "
         '-d \'{"username": "supervisor"}\' \\\n'
         "  | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
@@ -74,6 +74,7 @@ def main(
     internal_secret = _kept_secret(
         data_dir, "internal-token-secret", "RAPPORT_INTERNAL_TOKEN_SECRET"
     )
+    twilio_token = _kept_secret(data_dir, "twilio-auth-token", "CONTACT_TWILIO_AUTH_TOKENS")
     broker = Broker(broker_port, log_path=log_dir / "broker.log")
     system = System(
         bootstrap=broker.bootstrap,
@@ -85,6 +86,9 @@ def main(
             "RAPPORT_INTERNAL_TOKEN_SECRET": internal_secret,
             "GATEWAY_DEV_ISSUER_ENABLED": "true",
             "GATEWAY_DEV_ISSUER_KEY_FILE": str((data_dir / "dev-issuer-key.pem").resolve()),
+            # Twilio signs the URL it calls: in the embedded default that is the gateway.
+            "CONTACT_TWILIO_AUTH_TOKENS": twilio_token,
+            "CONTACT_PUBLIC_BASE_URL": "http://127.0.0.1:8000",
         },
     )
     stopping = False
@@ -135,6 +139,11 @@ def _print_ready(system: System, broker: Broker, key: str, log_dir: Path) -> Non
         f"Bootstrap API key (X-API-Key; roles admin, service): [bold]{key}[/bold]   logs: {log_dir}"
     )
     gateway = next(s.url for s in system.processes if s.info.name == "gateway")
+    console.print(
+        f"\nAgent desktop:   [bold]{gateway}/desktop[/bold]  (sign in as agent)\n"
+        f"Supervisor wall: [bold]{gateway}/wall[/bold]  (sign in as supervisor)\n"
+        "A simulated call-center day to watch on them: [bold]make demo[/bold] in another terminal"
+    )
     console.print()
     console.print(_sign_in_help(gateway), markup=False, highlight=False, soft_wrap=True)
     console.print("\nTry the call-event slice through the gateway:\n")

@@ -33,9 +33,9 @@ def _secret(data_dir: Path, name: str) -> str:
 def main(
     gateway: str = typer.Option("http://127.0.0.1:8000", help="The running gateway."),
     data_dir: Path = typer.Option(ROOT / "var", help="`make run`'s data folder (keys)."),
-    speed: float = typer.Option(60.0, min=1, help="Simulated seconds per real second."),
+    speed: float = typer.Option(30.0, min=1, help="Simulated seconds per real second."),
     hours: float = typer.Option(8.0, min=0.1, help="Length of the simulated day."),
-    calls_per_hour: float = typer.Option(90.0, min=1, help="Average arrival rate."),
+    calls_per_hour: float = typer.Option(40.0, min=1, help="Average arrival rate."),
     customers: int = typer.Option(200, min=10, help="Customers in the population."),
     seed: int = typer.Option(7, help="Random seed: the same seed plays the same day."),
 ) -> None:

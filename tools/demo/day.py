@@ -24,8 +24,8 @@ import httpx
 from tools.demo.twilio import TwilioCall
 from tools.demo.world import AGENT_USERS, World, order
 
-MEAN_PATIENCE = 150.0  # seconds a caller waits before hanging up, on average
-MEAN_HANDLE = 240.0  # seconds of talk
+MEAN_PATIENCE = 240.0  # seconds a caller waits before hanging up, on average
+MEAN_HANDLE = 180.0  # seconds of talk
 WRAP_UP = 45.0  # seconds of after-call work
 COMPLAINT_SHARE = 0.08
 ESCALATION_SHARE = 0.3
