@@ -75,7 +75,9 @@ class ValueRead(BaseModel):
     """Model-based value: CLV, the pyramid tier, and what they come from."""
 
     clv: float = Field(description="Discounted expected spend over the horizon (monthly DCF).")
-    clv_textbook: float = Field(description="Σ R_i/(1+r)^i with R_i the expected spend of year i.")
+    clv_textbook: float = Field(
+        description="Σ R_i/(1+r)^i, R_i = expected spend - cost to serve in year i."
+    )
     horizon_months: int
     expected_purchases: float = Field(description="Expected repeat purchases over churn horizon.")
     p_alive: float

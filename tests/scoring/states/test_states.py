@@ -37,9 +37,7 @@ def _calls(customer: uuid.UUID) -> list[Event]:
             duration_seconds=600,
             ended_at=NOW - dt.timedelta(days=400),
         ),
-        CallAbandonedV1(
-            **ids, call_id=uuid.uuid4(), provider_call_id="CA2", abandoned_at=NOW
-        ),
+        CallAbandonedV1(**ids, call_id=uuid.uuid4(), provider_call_id="CA2", abandoned_at=NOW),
     ]
 
 
@@ -79,6 +77,13 @@ async def test_prospect_current_lost_won_back_published_and_counted(
     ]
     assert (await client.get(f"/v1/customers/{uuid.uuid4()}/state")).status_code == 404
 
+    await _abc_and_counted_churn(client, x, y, z)
+    await _loyalty(client, x)
+
+
+async def _abc_and_counted_churn(
+    client: httpx.AsyncClient, x: uuid.UUID, y: uuid.UUID, z: uuid.UUID
+) -> None:
     await client.post("/v1/transactions", json=tx(y, "100.00", days_ago=1))
     await client.post("/v1/transactions", json=tx(z, "10.00", days_ago=1))
     # Profit: y 100, x 80 - 10 minutes at 1.00 = 70, z 10; 180 in all.
@@ -100,6 +105,8 @@ async def test_prospect_current_lost_won_back_published_and_counted(
     assert churn["counted"]["by_side"] == {"company": 1}
     assert churn["model_based"] is None
 
+
+async def _loyalty(client: httpx.AsyncClient, x: uuid.UUID) -> None:
     wallet = await client.put(f"/v1/customers/{x}/wallet", json={"annual_wallet": "320.00"})
     assert wallet.status_code == 200, wallet.text
     # 80 spent in the last year of a 320 wallet; 80 paid of 85 listed.
@@ -114,6 +121,10 @@ async def test_prospect_current_lost_won_back_published_and_counted(
         "nps_class": None,
     }
     assert wallet.json()["price_tolerance"] == pytest.approx(1 - 5 / 85, abs=1e-6)
+    negative = await client.put(f"/v1/customers/{x}/wallet", json={"annual_wallet": "-1"})
+    assert negative.status_code == 422
+    unknown = await client.put(f"/v1/customers/{uuid.uuid4()}/wallet", json={"annual_wallet": "1"})
+    assert unknown.json()["code"] == "customer-not-scored"
     loyalty = (await client.get("/v1/scores/loyalty")).json()
     assert loyalty["everyone"]["buyers"] == 3
     assert loyalty["everyone"]["repeat_purchase_rate"] == pytest.approx(1 / 3, abs=1e-6)
