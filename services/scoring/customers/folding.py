@@ -19,6 +19,9 @@ def fold_stats(into: CustomerStats, src: CustomerStats, *, new_days: int) -> Non
     _fold_contacts(into, src)
     _fold_purchases(into, src, new_days)
     _fold_complaints(into, src)
+    if into.state is None:
+        # A survivor scoring had not placed takes the merged customer's state.
+        into.state, into.state_since = src.state, src.state_since
 
 
 def _fold_contacts(into: CustomerStats, src: CustomerStats) -> None:
