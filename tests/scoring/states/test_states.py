@@ -8,6 +8,7 @@ import uuid
 import httpx
 import pytest
 
+from shared.contracts.complaints import ComplaintSlaBreachedV1
 from shared.contracts.contact import CallAbandonedV1, CallEndedV1, CallEventRecordedV2
 from shared.db import Database
 from shared.events import Event
@@ -17,7 +18,7 @@ from tests.scoring.helpers import deliver, staged
 
 
 def _calls(customer: uuid.UUID) -> list[Event]:
-    """A call (10 minutes handled) and a call given up on in the queue."""
+    """A call (10 minutes handled), a call given up on in the queue, a complaint SLA missed."""
     ids = {"customer_id": customer, "provider": "twilio"}
     return [
         CallEventRecordedV2(
@@ -38,6 +39,13 @@ def _calls(customer: uuid.UUID) -> list[Event]:
             ended_at=NOW - dt.timedelta(days=400),
         ),
         CallAbandonedV1(**ids, call_id=uuid.uuid4(), provider_call_id="CA2", abandoned_at=NOW),
+        ComplaintSlaBreachedV1(
+            complaint_id=uuid.uuid4(),
+            customer_id=customer,
+            target="acknowledgement",
+            due_at=NOW - dt.timedelta(days=401),
+            breached_at=NOW - dt.timedelta(days=400),
+        ),
     ]
 
 
@@ -67,7 +75,7 @@ async def test_prospect_current_lost_won_back_published_and_counted(
     ]
     churned = dt.datetime.fromisoformat(history[1]["occurred_at"])
     assert abs(churned - (NOW - dt.timedelta(days=57))) < dt.timedelta(seconds=1)
-    assert history[1]["causes"] == ["unanswered-calls"]
+    assert history[1]["causes"] == ["sla-breach", "unanswered-calls"]
     published = [e["data"] for e in await staged(db, "scoring.customer_state_changed")]
     assert [(e["previous_state"], e["state"]) for e in published] == [
         (None, "prospect"),
@@ -101,8 +109,9 @@ async def _abc_and_counted_churn(
 
     churn = (await client.get("/v1/scores/churn", params={"months": 3})).json()
     assert churn["counted"]["total"]["lost"] == 1
-    assert churn["counted"]["by_cause"] == {"unanswered-calls": 1}
-    assert churn["counted"]["by_side"] == {"company": 1}
+    assert churn["counted"]["by_cause"] == {"sla-breach": 1, "unanswered-calls": 1}
+    assert churn["counted"]["by_side"] == {"company": 2}
+    assert churn["counted"]["by_category"] == {"broken_promise": 1, "neglect": 1}
     assert churn["model_based"] is None
 
 
