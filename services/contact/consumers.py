@@ -8,7 +8,12 @@ from services.contact.customers import service as customers
 from services.contact.routing import lines
 from services.contact.settings import ContactSettings
 from shared.app import ConsumerSpec
-from shared.contracts.scoring import ChurnRiskRaisedV1, CustomerScoredV1, TierChangedV1
+from shared.contracts.scoring import (
+    ChurnRiskRaisedV1,
+    CustomerScoredV1,
+    CustomerStateChangedV1,
+    TierChangedV1,
+)
 from shared.contracts.topics import SCORING_SCORES
 from shared.events import CloudEvent
 
@@ -42,5 +47,13 @@ def scoring_events(settings: ContactSettings) -> ConsumerSpec:
             CustomerScoredV1.type: on_score,
             TierChangedV1.type: on_score,
             ChurnRiskRaisedV1.type: on_score,
+            CustomerStateChangedV1.type: on_state_changed,
         },
     )
+
+
+async def on_state_changed(
+    session: AsyncSession, event: CustomerStateChangedV1, envelope: CloudEvent
+) -> None:
+    """Keep the customer state scoring derived from events on the customer record."""
+    await customers.record_derived_state(session, event.customer_id, event.state)

@@ -57,6 +57,8 @@ class Customer(Base):
     tier: Mapped[str | None] = mapped_column(String(10), default=None)
     churn_risk: Mapped[float | None] = mapped_column(Float, default=None)
     scored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The state scoring derives from events (prospect, current, lost), beside `state` set by hand.
+    derived_state: Mapped[str | None] = mapped_column(String(20), default=None)
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     # Set when the customer is erased: identities gone, personal data blanked, no longer found.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.customers.service import erase_customer, merge_customers
-from services.scoring.scores.service import Scorer
+from services.scoring.scores.service import Scorer, rescore
 from services.scoring.statistics import service as statistics
 from services.scoring.statistics.ledger import Transaction
 from services.scoring.statistics.service import ComplaintChange
@@ -15,6 +16,8 @@ from shared.app import ConsumerSpec
 from shared.contracts import complaints as complaint_events
 from shared.contracts.commerce import TransactionRecordedV1
 from shared.contracts.contact import (
+    CallAbandonedV1,
+    CallEndedV1,
     CallEventRecordedV2,
     ContactRecordedV1,
     CustomerDeletedV1,
@@ -131,14 +134,62 @@ def complaint_change(event: Any) -> ComplaintChange:
     return ComplaintChange(**base, at=event.breached_at)
 
 
-CONTACT_EVENTS = ConsumerSpec(
-    name="contact-events",
-    topics=[CONTACT_CALLS],
-    handlers={
-        CallEventRecordedV2.type: on_call_event_recorded,
-        ContactRecordedV1.type: on_contact_recorded,
-    },
-)
+def contact_handlers(scorer: Scorer) -> dict[str, Handler]:
+    """Handlers of contact events: contacts counted, a first contact places a prospect, calls'
+    handle time (cost to serve) and unanswered calls counted."""
+
+    async def place(session: AsyncSession, customer_id: uuid.UUID) -> None:
+        stats = await statistics.unplaced(session, customer_id)
+        if stats is not None:
+            await rescore(session, stats, scorer=scorer, cause="contact")
+
+    async def on_call_event(
+        session: AsyncSession, event: CallEventRecordedV2, envelope: CloudEvent
+    ) -> None:
+        """Count the contact; a customer's first contact makes them a prospect."""
+        await on_call_event_recorded(session, event, envelope)
+        if event.first_event_of_call:
+            await place(session, event.customer_id)
+
+    async def on_contact(
+        session: AsyncSession, event: ContactRecordedV1, envelope: CloudEvent
+    ) -> None:
+        """Count the contact under its channel; a first contact makes the customer a prospect."""
+        await on_contact_recorded(session, event, envelope)
+        await place(session, event.customer_id)
+
+    async def on_call_ended(
+        session: AsyncSession, event: CallEndedV1, envelope: CloudEvent
+    ) -> None:
+        """Add the call's duration to the customer's handle time."""
+        seconds = event.duration_seconds or 0
+        await statistics.record_handle_time(session, event.customer_id, seconds=seconds)
+
+    async def on_call_abandoned(
+        session: AsyncSession, event: CallAbandonedV1, envelope: CloudEvent
+    ) -> None:
+        """Count a call nobody answered before the caller hung up."""
+        await statistics.record_abandoned_call(session, event.customer_id)
+
+    return {
+        CallEventRecordedV2.type: on_call_event,
+        ContactRecordedV1.type: on_contact,
+        CallEndedV1.type: on_call_ended,
+        CallAbandonedV1.type: on_call_abandoned,
+    }
+
+
+def sla_breach_handler(scorer: Scorer) -> Handler:
+    """The handler of SLA breaches: a broken promise counted, then folded as complaint news."""
+
+    async def on_sla_breached(
+        session: AsyncSession, event: complaint_events.ComplaintSlaBreachedV1, envelope: CloudEvent
+    ) -> None:
+        """Count the breach, then fold it into the complaint counts and rescore."""
+        await statistics.record_sla_breach(session, event.customer_id)
+        await statistics.record_complaint(session, complaint_change(event), scorer=scorer)
+
+    return on_sla_breached
 
 
 def consumer_specs(scorer: Scorer) -> list[ConsumerSpec]:
@@ -146,8 +197,11 @@ def consumer_specs(scorer: Scorer) -> list[ConsumerSpec]:
     bound = handlers(scorer)
     complaint_types = [c.type for c in COMPLAINT_CLASSES]
     complaint_types.append(complaint_events.SatisfactionSurveyedV1.type)
+    bound[complaint_events.ComplaintSlaBreachedV1.type] = sla_breach_handler(scorer)
     return [
-        CONTACT_EVENTS,
+        ConsumerSpec(
+            name="contact-events", topics=[CONTACT_CALLS], handlers=contact_handlers(scorer)
+        ),
         ConsumerSpec(
             name="commerce-events",
             topics=[COMMERCE_TRANSACTIONS],

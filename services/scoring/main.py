@@ -18,6 +18,7 @@ from services.scoring.population import routes as population_routes
 from services.scoring.scores import routes as score_routes
 from services.scoring.scores.service import Scorer
 from services.scoring.settings import ScoringSettings
+from services.scoring.states import routes as state_routes
 from services.scoring.statistics import routes as statistics_routes
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts.topics import SCORING_SCORES
@@ -28,6 +29,7 @@ ROUTERS = (
     statistics_routes.router,
     model_routes.router,
     population_routes.router,
+    state_routes.router,
 )
 
 

@@ -59,6 +59,19 @@ class CustomerStats(Base):
     last_nps: Mapped[int | None] = mapped_column(Integer)
     last_surveyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
+    # Cost to serve and the company-side churn signals beside complaints.
+    handle_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    calls_abandoned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sla_breaches: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Discount given on orders (list price minus price paid), when commerce reports it.
+    discounted: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    # What the customer spends a year on what we sell, anywhere, when declared.
+    declared_wallet: Mapped[Decimal | None] = mapped_column(Money)
+
+    # The customer state derived from events (prospect, current, lost) and since when.
+    state: Mapped[str | None] = mapped_column(String(16))
+    state_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
     # The scores last published, so the next change can be compared with them.
     tier: Mapped[str | None] = mapped_column(String(16))
     clv: Mapped[float | None] = mapped_column(Float)
@@ -142,6 +155,29 @@ class ScoreHistory(Base):
     cause: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_score_history_customer_id_id", "customer_id", "id"),)
+
+
+class StateChange(Base):
+    """A customer's move from one state to another, dated when the rule says it happened."""
+
+    __tablename__ = "state_change"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    previous_state: Mapped[str | None] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    transition: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The tier last published when the state changed, for churn counted per tier.
+    tier: Mapped[str | None] = mapped_column(String(16))
+    # Why a customer was lost: the cause codes seen at that moment.
+    causes: Mapped[list[str] | None] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_state_change_customer_id_id", "customer_id", "id"),
+        Index("ix_state_change_occurred_at", "occurred_at"),
+    )
 
 
 class CustomerAlias(Base):

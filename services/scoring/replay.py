@@ -27,6 +27,7 @@ from services.scoring.models import (
     PurchaseDay,
     RecordedTransaction,
     ScoreHistory,
+    StateChange,
 )
 from services.scoring.scores.service import Scorer
 from services.scoring.settings import ScoringSettings
@@ -59,6 +60,7 @@ async def reset_state(db: Database) -> None:
     async with db.sessionmaker() as session:
         for table in (
             ScoreHistory,
+            StateChange,
             PurchaseDay,
             RecordedTransaction,
             ComplaintState,

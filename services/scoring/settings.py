@@ -40,6 +40,11 @@ class ScoringSettings(ServiceSettings):
     score_risk_delta: float = Field(
         default=0.05, ge=0, description="Churn-risk change that republishes customer_scored."
     )
+    cost_per_handle_minute: float = Field(
+        default=1.0,
+        ge=0,
+        description="Cost to serve per minute of call handle time (ABC profit, CLV).",
+    )
     refit_interval_seconds: float = Field(
         default=86400.0, ge=0, description="Seconds between scheduled refits; 0 turns them off."
     )

@@ -29,3 +29,6 @@ class TransactionRecordedV1(Event):
     currency: str = Field(default="USD", min_length=3, max_length=3)
     occurred_at: dt.datetime
     refers_to: str | None = Field(default=None, description="Order a refund belongs to.")
+    discount: Decimal = Field(
+        default=Decimal(0), ge=0, description="On an order: list price minus the amount paid."
+    )

@@ -38,8 +38,9 @@ PERMISSIONS: dict[str, str] = {
     "complaints:report": "Read complaint handling figures.",
     # scoring
     "scores:read": "Read a customer's scores and their history.",
-    "scores:population": "Read population figures: distribution, equity, churn rate.",
+    "scores:population": "Read population figures: distribution, equity, churn, ABC, loyalty.",
     "transactions:record": "Record orders and refunds from commerce systems.",
+    "wallets:declare": "Declare what a customer spends a year on what we sell (share of wallet).",
     "model:read": "Read the latest model fit.",
     "model:refit": "Refit the value model now.",
     # gateway

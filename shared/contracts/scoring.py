@@ -16,6 +16,10 @@ Tier = Literal["gold", "silver", "bronze", "iron"]
 # The value tiers of the customer pyramid, most valuable first: the one list every service uses.
 TIERS: tuple[Tier, ...] = get_args(Tier)
 LifecycleStage = Literal["exploration", "formation", "stability", "decline"]
+# Customer states (客户状态): non-customer, prospect, current customer, lost customer.
+CustomerState = Literal["non_customer", "prospect", "current", "lost"]
+# How a customer entered a state: first contact, first purchase, churned, bought again when lost.
+StateTransition = Literal["first_contact", "first_purchase", "churned", "won_back"]
 
 
 @registry.register
@@ -66,3 +70,26 @@ class ChurnRiskRaisedV1(Event):
     tier: Tier | None = None
     reasons: list[str] = Field(default_factory=list)
     raised_at: dt.datetime
+
+
+@registry.register
+class CustomerStateChangedV1(Event):
+    """Sent when events move a customer to another state: prospect, current, lost, won back."""
+
+    type = "scoring.customer_state_changed"
+    version = 1
+    topic = SCORING_SCORES
+
+    customer_id: uuid.UUID
+    previous_state: CustomerState | None = Field(
+        description="The state before; none for a customer scoring had not heard of."
+    )
+    state: CustomerState
+    transition: StateTransition
+    occurred_at: dt.datetime = Field(
+        description="When it happened: the first contact or purchase, the last purchase plus "
+        "the churn horizon for `churned`, the purchase that won the customer back."
+    )
+    causes: list[str] = Field(
+        default_factory=list, description="For `churned`: the churn cause codes seen then."
+    )

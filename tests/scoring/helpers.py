@@ -17,6 +17,7 @@ from services.scoring.models import (
     PurchaseDay,
     RecordedTransaction,
     ScoreHistory,
+    StateChange,
 )
 from services.scoring.scores.service import Scorer, get_score
 from shared.contracts.commerce import TransactionRecordedV1
@@ -27,7 +28,14 @@ from shared.events import Event, to_envelope
 from shared.inbox import Handler
 from tests.scoring.conftest import NOW, population
 
-PER_CUSTOMER = (CustomerStats, PurchaseDay, RecordedTransaction, ComplaintState, ScoreHistory)
+PER_CUSTOMER = (
+    CustomerStats,
+    PurchaseDay,
+    RecordedTransaction,
+    ComplaintState,
+    ScoreHistory,
+    StateChange,
+)
 PURCHASE_KEYS = (
     "orders",
     "refunds",

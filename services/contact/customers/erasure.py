@@ -31,7 +31,7 @@ async def erase_customer(session: AsyncSession, customer_id: uuid.UUID) -> Custo
         await session.delete(identity)
     customer.name = customer.name_key = None
     customer.man_money = customer.man_authority = customer.man_need = None
-    customer.tier = customer.churn_risk = customer.scored_at = None
+    customer.tier = customer.churn_risk = customer.scored_at = customer.derived_state = None
     now = utcnow()
     customer.deleted_at = customer.updated_at = now
     await calls.mask_numbers(session, customer.id, erased)

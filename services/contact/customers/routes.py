@@ -49,6 +49,7 @@ async def customer_read(session: Session, customer: Customer) -> CustomerRead:
         customer_id=customer.id,
         name=customer.name,
         state=customer.state,
+        derived_state=customer.derived_state,
         kind=customer.kind,
         party=customer.party,
         man=ManRead(

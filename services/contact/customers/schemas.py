@@ -89,6 +89,10 @@ class CustomerRead(BaseModel):
     customer_id: uuid.UUID
     name: str | None
     state: CustomerState
+    derived_state: CustomerState | None = Field(
+        description="The state scoring derives from events: prospect from the first contact, "
+        "current from the first purchase, lost after the churn horizon without one."
+    )
     kind: CustomerKind
     party: Party
     man: ManRead

@@ -250,3 +250,14 @@ async def record_scores(
     customer.scored_at = at
     await session.flush()
     return customer.id
+
+
+async def record_derived_state(session: AsyncSession, customer_id: uuid.UUID, state: str) -> None:
+    """Keep the state scoring derived for the customer (the survivor's, after a merge)."""
+    customer = await repository.find_customer(session, customer_id)
+    if customer is not None and customer.merged_into_id is not None:
+        customer = await repository.find_customer(session, customer.merged_into_id)
+    if customer is None or customer.deleted_at is not None:
+        return
+    customer.derived_state = state
+    await session.flush()

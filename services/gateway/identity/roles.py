@@ -53,6 +53,7 @@ _SERVICE = {
     "call-events:read",
     "contacts:record",
     "transactions:record",
+    "wallets:declare",  # from the commerce or CRM system that knows it
     "scores:read",
     "scores:population",
     "model:read",

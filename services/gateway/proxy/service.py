@@ -44,7 +44,7 @@ class Route:
 
 
 ROUTES: tuple[Route, ...] = (
-    Route(re.compile(r"^/v1/customers/[^/]+/score(/.*)?$"), "scoring"),
+    Route(re.compile(r"^/v1/customers/[^/]+/(score|state|loyalty|wallet)(/.*)?$"), "scoring"),
     Route(re.compile(r"^/v1/(transactions|model|scores)(/.*)?$"), "scoring"),
     Route(
         re.compile(

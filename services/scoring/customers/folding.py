@@ -19,6 +19,9 @@ def fold_stats(into: CustomerStats, src: CustomerStats, *, new_days: int) -> Non
     _fold_contacts(into, src)
     _fold_purchases(into, src, new_days)
     _fold_complaints(into, src)
+    if into.state is None:
+        # A survivor scoring had not placed takes the merged customer's state.
+        into.state, into.state_since = src.state, src.state_since
 
 
 def _fold_contacts(into: CustomerStats, src: CustomerStats) -> None:
@@ -27,6 +30,8 @@ def _fold_contacts(into: CustomerStats, src: CustomerStats) -> None:
     into.first_contact_at = _earliest(into.first_contact_at, src.first_contact_at)
     into.last_contact_at = _latest(into.last_contact_at, src.last_contact_at)
     into.contacts_by_channel = _add_counts(into.contacts_by_channel, src.contacts_by_channel)
+    into.handle_seconds += src.handle_seconds
+    into.calls_abandoned += src.calls_abandoned
 
 
 def _fold_purchases(into: CustomerStats, src: CustomerStats, new_days: int) -> None:
@@ -34,6 +39,9 @@ def _fold_purchases(into: CustomerStats, src: CustomerStats, new_days: int) -> N
     into.refund_count += src.refund_count
     into.gross_spend += src.gross_spend
     into.refunded += src.refunded
+    into.discounted += src.discounted
+    if into.declared_wallet is None:
+        into.declared_wallet = src.declared_wallet
     into.purchase_days += new_days
     into.first_purchase_day = _earliest(into.first_purchase_day, src.first_purchase_day)
     into.last_purchase_day = _latest(into.last_purchase_day, src.last_purchase_day)
@@ -45,6 +53,7 @@ def _fold_complaints(into: CustomerStats, src: CustomerStats) -> None:
     into.complaints_total += src.complaints_total
     into.complaints_open += src.complaints_open
     into.complaints_escalated += src.complaints_escalated
+    into.sla_breaches += src.sla_breaches
     into.complaints_by_root_cause = _add_counts(
         into.complaints_by_root_cause, src.complaints_by_root_cause
     )

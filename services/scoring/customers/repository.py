@@ -16,11 +16,12 @@ from services.scoring.models import (
     PurchaseDay,
     RecordedTransaction,
     ScoreHistory,
+    StateChange,
 )
 from shared.db import chunks
 
 # Tables holding per-customer rows by `customer_id`, moved on a merge and deleted on erasure.
-OWNED = (RecordedTransaction, ComplaintState, ScoreHistory)
+OWNED = (RecordedTransaction, ComplaintState, ScoreHistory, StateChange)
 
 
 async def find_alias(session: AsyncSession, merged_id: str) -> CustomerAlias | None:

@@ -364,14 +364,3 @@ def discounted_clv(cash_flows: Array, monthly_rate: float) -> Array:
     months = cash_flows.shape[-1]
     factors = (1 + monthly_rate) ** -np.arange(1, months + 1, dtype=np.float64)
     return np.asarray(cash_flows @ factors, dtype=np.float64)
-
-
-def textbook_clv(cash_flows: Array, annual_rate: float) -> Array:
-    """The textbook CLV = Σ_{i=1..n} R_i/(1+r)^i with R_i the expected spend of year i."""
-    months = cash_flows.shape[-1]
-    years = max(1, int(np.ceil(months / 12)))
-    padded = np.zeros((cash_flows.shape[0], years * 12))
-    padded[:, :months] = cash_flows
-    yearly = padded.reshape(cash_flows.shape[0], years, 12).sum(axis=-1)
-    factors = (1 + annual_rate) ** -np.arange(1, years + 1, dtype=np.float64)
-    return np.asarray(yearly @ factors, dtype=np.float64)

@@ -17,7 +17,7 @@ from services.scoring.model.snapshot import PopulationModel
 from services.scoring.scores import churn, rfm
 from services.scoring.scores.lifecycle import STAGES, lifecycle_stage
 from services.scoring.scores.policy import Policy
-from services.scoring.scores.value import ValueScores, tiers, value_scores
+from services.scoring.scores.value import ValueScores, cost_per_purchase, tiers, value_scores
 from shared.contracts.scoring import TIERS, LifecycleStage, Tier
 
 
@@ -47,7 +47,7 @@ def score_population(
 ) -> Population:
     """Score every customer of `rows` with `model` at `now`."""
     h = history_of(rows, now.date())
-    values = value_scores(model, h, policy)
+    values = value_scores(model, h, policy, cost_per_purchase(rows, h, policy))
     base = np.where(h.purchase_days > 0, values.p_no_purchase, 0.0)
     risk = 1 - (1 - base) * (1 - churn.service_risk(rows, now))
     segments: list[str] = []

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from services.scoring.dependencies import Models, Settings
 from services.scoring.population import reports, service
-from services.scoring.population.schemas import ChurnRateRead, DistributionRead, EquityRead
+from services.scoring.population.schemas import (
+    AbcRead,
+    ChurnRateRead,
+    ChurnRead,
+    DistributionRead,
+    EquityRead,
+    LoyaltyRead,
+)
 from shared.api import Session, allow, problem
 
 router = APIRouter(
@@ -51,9 +58,47 @@ async def read_equity(everyone: Everyone) -> reports.Equity:
 @router.get(
     "/churn-rate",
     response_model=ChurnRateRead,
-    summary="Churn rate and average lifetime",
+    summary="Model-based churn: mean probability of no purchase over the horizon",
     dependencies=allow("scores:population"),
 )
 async def read_churn_rate(everyone: Everyone) -> reports.ChurnRate:
-    """Population churn rate over the horizon and the average lifetime it implies."""
+    """Expected churn from the model over the horizon and the lifetime it implies."""
     return reports.churn_rate(everyone)
+
+
+@router.get(
+    "/abc",
+    response_model=AbcRead,
+    summary="ABC analysis by profit and the 80/20/30 view",
+    dependencies=allow("scores:population"),
+)
+async def read_abc(session: Session, settings: Settings) -> service.AbcView:
+    """Customers in ABC classes by profit (revenue - cost to serve), and the 80/20/30 view."""
+    return await service.abc_view(session, settings=settings)
+
+
+@router.get(
+    "/churn",
+    response_model=ChurnRead,
+    summary="Churn counted (lost ÷ active) per month and tier, by cause, beside the model's",
+    dependencies=allow("scores:population"),
+)
+async def read_churn(
+    session: Session,
+    settings: Settings,
+    models: Models,
+    months: Annotated[int, Query(ge=1, le=60, description="Whole months before this one.")] = 12,
+) -> service.ChurnView:
+    """Churn rate = lost ÷ active and lifetime = 1 ÷ churn rate, counted from customer states."""
+    return await service.churn_view(session, settings=settings, models=models, months=months)
+
+
+@router.get(
+    "/loyalty",
+    response_model=LoyaltyRead,
+    summary="Loyalty per tier: repeat purchase, share of wallet, price tolerance, NPS",
+    dependencies=allow("scores:population"),
+)
+async def read_loyalty(session: Session) -> service.LoyaltyView:
+    """Loyalty measures of everyone and of each tier."""
+    return await service.loyalty_view(session)

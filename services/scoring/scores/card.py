@@ -142,7 +142,8 @@ def _batch(
     h = history_of(stats, now.date())
     out = _Batch(h=h, ratios=churn.overdue_ratios(h))
     if model is not None:
-        out.values = value.value_scores(model, h, policy)
+        serving = value.cost_per_purchase(stats, h, policy)
+        out.values = value.value_scores(model, h, policy, serving)
         out.p_sched = btyd.probability_no_purchase(
             model.bg, policy.churn_horizon_weeks, h.x, h.t_x, churn.on_schedule_age(h)
         )

@@ -16,6 +16,7 @@ class Policy:
     clv_annual_discount_rate: float = 0.1
     churn_horizon_weeks: float = 39.0
     churn_risk_threshold: float = 0.7
+    cost_per_handle_minute: float = 1.0
 
 
 def policy_of(settings: ScoringSettings) -> Policy:
@@ -26,4 +27,5 @@ def policy_of(settings: ScoringSettings) -> Policy:
         clv_annual_discount_rate=settings.clv_annual_discount_rate,
         churn_horizon_weeks=settings.churn_horizon_weeks,
         churn_risk_threshold=settings.churn_risk_threshold,
+        cost_per_handle_minute=settings.cost_per_handle_minute,
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.models import CustomerStats, ScoreHistory
+from services.scoring.models import CustomerStats, PurchaseDay, ScoreHistory
 
 
 async def find_stats(session: AsyncSession, customer_id: str) -> CustomerStats | None:
@@ -35,3 +37,13 @@ async def stats_page(session: AsyncSession, *, after: str, limit: int) -> Sequen
         .limit(limit)
     )
     return result.all()
+
+
+async def spend_since(session: AsyncSession, customer_id: str, day: dt.date) -> Decimal:
+    """The customer's net spend on purchase days from `day` on."""
+    total = await session.scalar(
+        select(func.sum(PurchaseDay.spend)).where(
+            PurchaseDay.customer_id == customer_id, PurchaseDay.day >= day
+        )
+    )
+    return Decimal(total or 0)

@@ -10,7 +10,14 @@ from fastapi import APIRouter, Query
 from services.scoring.dependencies import Models, Settings
 from services.scoring.scores import service
 from services.scoring.scores.card import CustomerScore
-from services.scoring.scores.schemas import CustomerScoreRead, HistoryEntry, ScoreHistoryRead
+from services.scoring.scores.loyalty import Loyalty
+from services.scoring.scores.schemas import (
+    CustomerLoyaltyRead,
+    CustomerScoreRead,
+    HistoryEntry,
+    ScoreHistoryRead,
+    WalletDeclare,
+)
 from shared.api import Session, allow, problem
 
 router = APIRouter(
@@ -49,3 +56,26 @@ async def read_history(
     return ScoreHistoryRead(
         customer_id=customer_id, entries=[HistoryEntry.model_validate(r) for r in rows]
     )
+
+
+@router.get(
+    "/{customer_id}/loyalty",
+    dependencies=allow("scores:read"),
+    response_model=CustomerLoyaltyRead,
+    summary="A customer's loyalty: repeat purchase, share of wallet, price tolerance, NPS",
+)
+async def read_loyalty(customer_id: uuid.UUID, session: Session) -> Loyalty:
+    """The customer's loyalty measures, computed now."""
+    return await service.get_loyalty(session, customer_id)
+
+
+@router.put(
+    "/{customer_id}/wallet",
+    dependencies=allow("wallets:declare"),
+    response_model=CustomerLoyaltyRead,
+    summary="Declare a customer's annual wallet (for share of wallet)",
+    responses={422: problem("Invalid amount")},
+)
+async def declare_wallet(customer_id: uuid.UUID, body: WalletDeclare, session: Session) -> Loyalty:
+    """Keep what the customer spends a year on what we sell anywhere; the loyalty it gives."""
+    return await service.declare_wallet(session, customer_id, annual_wallet=body.annual_wallet)

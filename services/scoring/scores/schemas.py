@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from services.scoring.scores.causes import CauseCategory, CauseSide, label
 from shared.contracts.scoring import LifecycleStage, Tier
 
 
@@ -52,18 +54,30 @@ class ComplaintActivity(BaseModel):
 
 
 class ReasonRead(BaseModel):
-    """One thing that drove a score."""
+    """One thing that drove a score, with the churn-cause side and category of its code."""
 
     code: str
     detail: str
     contribution: float
+
+    @computed_field(description="Whose side the cause is on: company, customer or unknown.")
+    def side(self) -> CauseSide:
+        """The side of the cause (unknown for value reasons)."""
+        return label(self.code).side
+
+    @computed_field(description="The churn-cause category of the code.")
+    def category(self) -> CauseCategory:
+        """The category of the cause (unknown for value reasons)."""
+        return label(self.code).category
 
 
 class ValueRead(BaseModel):
     """Model-based value: CLV, the pyramid tier, and what they come from."""
 
     clv: float = Field(description="Discounted expected spend over the horizon (monthly DCF).")
-    clv_textbook: float = Field(description="Σ R_i/(1+r)^i with R_i the expected spend of year i.")
+    clv_textbook: float = Field(
+        description="Σ R_i/(1+r)^i, R_i = expected spend - cost to serve in year i."
+    )
     horizon_months: int
     expected_purchases: float = Field(description="Expected repeat purchases over churn horizon.")
     p_alive: float
@@ -142,3 +156,28 @@ class ScoreHistoryRead(BaseModel):
 
     customer_id: uuid.UUID
     entries: list[HistoryEntry]
+
+
+class CustomerLoyaltyRead(BaseModel):
+    """A customer's loyalty measures: repeat purchase, share of wallet, price tolerance, NPS."""
+
+    repeat_purchase_days: int = Field(description="Purchase days after the first.")
+    repeat_buyer: bool = Field(description="Bought on two days or more.")
+    spend_last_year: float = Field(description="Net spend of the last 365 days.")
+    declared_wallet: float | None = Field(description="Declared annual spend on what we sell.")
+    share_of_wallet: float | None = Field(description="spend_last_year ÷ declared_wallet.")
+    price_tolerance: float | None = Field(
+        description="1 - discount ÷ (amount paid + discount) over the customer's orders."
+    )
+    last_nps: int | None = Field(description="Latest NPS answer, from complaint surveys.")
+    nps_class: Literal["promoter", "passive", "detractor"] | None
+
+
+class WalletDeclare(BaseModel):
+    """What the customer spends a year on what we sell, with us and elsewhere."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    annual_wallet: Decimal | None = Field(
+        ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2, description="None forgets it."
+    )

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert
@@ -16,9 +17,11 @@ from services.scoring.model.cache import ModelCache
 from services.scoring.models import CustomerStats, ScoreHistory
 from services.scoring.scores import repository
 from services.scoring.scores.card import CustomerScore, customer_score, score_card, score_cards
+from services.scoring.scores.loyalty import Loyalty, LoyaltyInputs, loyalty
 from services.scoring.scores.policy import policy_of
 from services.scoring.scores.publishing import PublishedScores, events_for, published_scores
 from services.scoring.settings import ScoringSettings
+from services.scoring.states.service import follow_states
 from shared.db import utcnow
 from shared.events import Event
 from shared.outbox import stage_events
@@ -73,6 +76,9 @@ async def rescore_many(
         if found:
             history.append(_record_published(row, new, now=now, cause=cause))
             events += found
+    # States follow the same facts: prospect, current, lost, won back.
+    horizon = scorer.settings.churn_horizon_weeks
+    events += follow_states(session, stats, now=now, horizon_weeks=horizon)
     # The statistics rows through the session, then history and outbox rows in bulk.
     await session.flush()
     if history:
@@ -119,3 +125,36 @@ async def get_history(
     if await repository.find_stats(session, str(customer_id)) is None:
         raise CustomerNotScoredError(customer_id)
     return await repository.history(session, str(customer_id), limit=limit)
+
+
+async def get_loyalty(
+    session: AsyncSession, customer_id: uuid.UUID, *, now: dt.datetime | None = None
+) -> Loyalty:
+    """The customer's loyalty measures; raises `CustomerNotScoredError`."""
+    now = now or utcnow()
+    stats = await repository.find_stats(session, str(customer_id))
+    if stats is None:
+        raise CustomerNotScoredError(customer_id)
+    year_ago = (now - dt.timedelta(days=365)).date()
+    return loyalty(
+        LoyaltyInputs(
+            purchase_days=stats.purchase_days,
+            gross_spend=stats.gross_spend,
+            discounted=stats.discounted,
+            spend_last_year=await repository.spend_since(session, stats.customer_id, year_ago),
+            declared_wallet=stats.declared_wallet,
+            last_nps=stats.last_nps,
+        )
+    )
+
+
+async def declare_wallet(
+    session: AsyncSession, customer_id: uuid.UUID, *, annual_wallet: Decimal | None
+) -> Loyalty:
+    """Keep what the customer spends a year on what we sell, anywhere (none forgets it)."""
+    stats = await repository.find_stats(session, str(customer_id))
+    if stats is None:
+        raise CustomerNotScoredError(customer_id)
+    stats.declared_wallet = annual_wallet
+    await session.flush()
+    return await get_loyalty(session, customer_id)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -11,6 +13,7 @@ from services.scoring.model import btyd
 from services.scoring.model.btyd import Array
 from services.scoring.model.history import History
 from services.scoring.model.snapshot import PopulationModel
+from services.scoring.scores import clv
 from services.scoring.scores.policy import Policy
 from shared.contracts.scoring import TIERS, Tier
 
@@ -31,8 +34,20 @@ class ValueScores:
     clv_textbook: Array
 
 
-def value_scores(model: PopulationModel, h: History, policy: Policy) -> ValueScores:
-    """Expected purchases, P(alive), P(no purchase), expected spend and CLV per customer."""
+def cost_per_purchase(rows: Sequence[Any], h: History, policy: Policy) -> Array:
+    """Each customer's cost to serve so far (handle minutes x cost per minute) per purchase day."""
+    seconds = np.array([float(r.handle_seconds or 0) for r in rows], dtype=np.float64)
+    cost = seconds / 60 * policy.cost_per_handle_minute
+    return np.asarray(cost / np.maximum(h.purchase_days, 1), dtype=np.float64)
+
+
+def value_scores(
+    model: PopulationModel, h: History, policy: Policy, serving_cost: Array | None = None
+) -> ValueScores:
+    """Expected purchases, P(alive), P(no purchase), expected spend and CLV per customer.
+
+    `serving_cost` is each customer's cost to serve per purchase (none: no cost known).
+    """
     horizon = policy.churn_horizon_weeks
     buyers = h.purchase_days > 0
     exp_purchases = np.where(buyers, btyd.expected_purchases(model.bg, horizon, h.x, h.t_x, h.T), 0)
@@ -53,7 +68,12 @@ def value_scores(model: PopulationModel, h: History, policy: Policy) -> ValueSco
         p_no_purchase=np.where(buyers, p_none, 1.0),
         expected_spend=spend,
         clv=btyd.discounted_clv(flows, policy.clv_monthly_discount_rate),
-        clv_textbook=btyd.textbook_clv(flows, policy.clv_annual_discount_rate),
+        clv_textbook=clv.net_textbook_clv(
+            flows,
+            spend,
+            np.zeros(h.size) if serving_cost is None else serving_cost,
+            policy.clv_annual_discount_rate,
+        ),
     )
 
 

@@ -23,6 +23,10 @@ def new_stats(customer_id: str) -> CustomerStats:
         complaints_total=0,
         complaints_open=0,
         complaints_escalated=0,
+        handle_seconds=0,
+        calls_abandoned=0,
+        sla_breaches=0,
+        discounted=Decimal(0),
     )
 
 

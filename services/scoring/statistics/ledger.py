@@ -27,6 +27,7 @@ class Transaction:
     currency: str
     occurred_at: dt.datetime
     refers_to: str | None = None
+    discount: Decimal = Decimal(0)
 
 
 class Ledger:
@@ -108,6 +109,7 @@ class Ledger:
         day = _day(item.occurred_at)
         stats.order_count += 1
         stats.gross_spend += item.amount
+        stats.discounted += item.discount
         row = await self._day(stats.customer_id, day)
         if row is None:
             row = PurchaseDay(customer_id=stats.customer_id, day=day, spend=Decimal(0))

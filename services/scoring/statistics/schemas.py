@@ -22,6 +22,14 @@ class TransactionCreate(BaseModel):
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     occurred_at: AwareDatetime
     refers_to: str | None = Field(default=None, max_length=128)
+    discount: Decimal = Field(
+        default=Decimal(0),
+        ge=0,
+        le=Decimal("1e12"),
+        max_digits=16,
+        decimal_places=2,
+        description="On an order: list price minus the amount paid (price tolerance).",
+    )
 
     @field_validator("occurred_at")
     @classmethod

@@ -191,3 +191,40 @@ async def record_survey(
     counters.keep_survey(stats, csat=csat, nps=nps, surveyed_at=at)
     await session.flush()
     await rescore(session, stats, scorer=scorer)
+
+
+async def record_handle_time(
+    session: AsyncSession, customer_id: uuid.UUID, *, seconds: int
+) -> CustomerStats | None:
+    """Add a finished call's duration to the customer's handle time (their cost to serve)."""
+    stats = await _stats_for(session, customer_id, "call_ended")
+    if stats is not None:
+        stats.handle_seconds += seconds
+        await session.flush()
+    return stats
+
+
+async def record_abandoned_call(
+    session: AsyncSession, customer_id: uuid.UUID
+) -> CustomerStats | None:
+    """Count a call the customer gave up on while queued, unanswered."""
+    stats = await _stats_for(session, customer_id, "call_abandoned")
+    if stats is not None:
+        stats.calls_abandoned += 1
+        await session.flush()
+    return stats
+
+
+async def record_sla_breach(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    """Count a missed SLA target of one of the customer's complaints (a broken promise)."""
+    stats = await _stats_for(session, customer_id, "sla_breach")
+    if stats is not None:
+        stats.sla_breaches += 1
+        await session.flush()
+
+
+async def unplaced(session: AsyncSession, customer_id: uuid.UUID) -> CustomerStats | None:
+    """The customer's statistics if no state has been derived for them yet."""
+    resolved = await resolve_id(session, str(customer_id))
+    stats = None if resolved is None else await repository.find_stats(session, resolved)
+    return stats if stats is not None and stats.state is None else None

@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from shared.contracts.scoring import ChurnRiskRaisedV1, TierChangedV1
+from shared.contracts.scoring import ChurnRiskRaisedV1, CustomerStateChangedV1, TierChangedV1
 from shared.contracts.topics import SCORING_SCORES
 from shared.events import to_envelope
 from tests.builders import call_event
@@ -105,7 +105,7 @@ async def test_call_detail_and_wrap_up(app_client: httpx.AsyncClient) -> None:
     assert missing.json()["code"] == "call-not-found"
 
 
-async def test_tier_and_churn_risk_come_from_scoring_events(
+async def test_tier_churn_risk_and_derived_state_come_from_scoring_events(
     app_client: httpx.AsyncClient, broker: str, topic_prefix: str
 ) -> None:
     customer_id = (await app_client.post("/v1/contacts/events", json=call_event())).json()[
@@ -136,6 +136,14 @@ async def test_tier_and_churn_risk_come_from_scoring_events(
             churn_risk=0.1,
             changed_at=T0 - dt.timedelta(days=1),
         ),
+        CustomerStateChangedV1(
+            customer_id=customer_id,
+            previous_state="current",
+            state="lost",
+            transition="churned",
+            occurred_at=T0,
+            causes=["sla-breach"],
+        ),
     ]
     await produce(
         broker,
@@ -146,10 +154,14 @@ async def test_tier_and_churn_risk_come_from_scoring_events(
 
     async def applied() -> bool:
         body = (await app_client.get(f"/v1/customers/{customer_id}")).json()
-        return bool(body["tier"] == "gold" and body["churn_risk"] == 0.8)
+        return bool(
+            body["tier"] == "gold" and body["churn_risk"] == 0.8 and body["derived_state"] == "lost"
+        )
 
     await eventually(applied, timeout=30, what="scores applied")
     consumers = app_client.app.state.consumers  # type: ignore[attr-defined]
-    await eventually(lambda: consumers[0].processed >= 3, what="all three handled")
+    await eventually(lambda: consumers[0].processed >= 4, what="all four handled")
     body = (await app_client.get(f"/v1/customers/{customer_id}")).json()
     assert (body["tier"], body["churn_risk"]) == ("gold", 0.8)
+    # The state scoring derived sits beside the one set by hand.
+    assert (body["state"], body["derived_state"]) == ("prospect", "lost")

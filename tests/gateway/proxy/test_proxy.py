@@ -12,6 +12,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 
 from services.gateway.main import create_app
+from services.gateway.proxy.service import upstream_for
 from services.gateway.settings import GatewaySettings
 from tests.conftest import serve
 from tools.stack import free_port
@@ -179,3 +180,10 @@ async def test_readiness_reports_each_upstream(gateway: httpx.AsyncClient) -> No
     checks = response.json()["checks"]
     assert checks["upstream:contact"] == "ok"
     assert checks["upstream:complaints"].startswith("unavailable")
+
+
+def test_a_customers_scores_state_loyalty_and_wallet_go_to_scoring() -> None:
+    for tail in ("score", "score/history", "state", "loyalty", "wallet"):
+        assert upstream_for(f"/v1/customers/abc/{tail}") == "scoring"
+    assert upstream_for("/v1/customers/abc") == "contact"
+    assert upstream_for("/v1/customers/abc/identities") == "contact"

@@ -53,6 +53,7 @@ async def test_a_merge_folds_the_merged_customer_into_the_survivor(
         "recorded_transaction": 2,
         "complaint_state": 1,
         "score_history": 1,  # the open complaint gave the merged customer a first risk
+        "state_change": 1,  # current from the first purchase
     }
 
     await deliver(db, handlers, merged_event(survivor, merged))

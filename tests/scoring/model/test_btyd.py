@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from services.scoring.model import btyd
+from services.scoring.scores.clv import net_textbook_clv
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -155,5 +156,8 @@ def test_clv_matches_lifetimes_dcf_in_weeks(with_money: Any) -> None:
     ).to_numpy()
     assert clv[0] == pytest.approx(36.2785, abs=1e-3)
     np.testing.assert_allclose(clv, expected, rtol=1e-4, atol=1e-3)
-    # The textbook yearly form at a 0 % rate is the undiscounted sum of the monthly flows.
-    np.testing.assert_allclose(btyd.textbook_clv(flows, 0.0), flows.sum(axis=1))
+    # The textbook yearly form at a 0 % rate, with nothing to serve, is the undiscounted sum.
+    no_cost = np.zeros(len(spend))
+    np.testing.assert_allclose(
+        net_textbook_clv(flows, spend, no_cost, 0.0), flows.sum(axis=1), atol=1e-9
+    )

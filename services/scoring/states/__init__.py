@@ -1,0 +1,1 @@
+"""Customer states derived from events: prospect, current, lost, won back; their history."""
