@@ -15,12 +15,13 @@ from services.scoring.model import jobs
 from services.scoring.model import routes as model_routes
 from services.scoring.model.cache import ModelCache
 from services.scoring.population import routes as population_routes
+from services.scoring.programmes import routes as programme_routes
 from services.scoring.scores import routes as score_routes
 from services.scoring.scores.service import Scorer
 from services.scoring.settings import ScoringSettings
 from services.scoring.statistics import routes as statistics_routes
 from shared.app import ServiceSpec, create_service_app
-from shared.contracts.topics import SCORING_SCORES
+from shared.contracts.topics import SCORING_PROGRAMMES, SCORING_SCORES
 from shared.metrics import add_metrics
 
 ROUTERS = (
@@ -28,6 +29,7 @@ ROUTERS = (
     statistics_routes.router,
     model_routes.router,
     population_routes.router,
+    programme_routes.router,
 )
 
 
@@ -64,7 +66,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             settings=settings,
             migrations_dir=Path(__file__).parent / "migrations",
             routers=list(ROUTERS),
-            publishes=[SCORING_SCORES],
+            publishes=[SCORING_SCORES, SCORING_PROGRAMMES],
             consumers=consumer_specs(scorer),
             resources=resources,
         )

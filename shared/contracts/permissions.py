@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, str] = {
     "transactions:record": "Record orders and refunds from commerce systems.",
     "model:read": "Read the latest model fit.",
     "model:refit": "Refit the value model now.",
+    "programmes:read": "Read retention programmes, their members and their measured effect.",
+    "programmes:manage": "Define and launch retention programmes and send their rounds of contact.",
     # gateway
     "api-keys:manage": "Create, list, rotate and revoke API keys.",
 }
