@@ -111,6 +111,35 @@ def simulate_purchases(
     return orders, spend
 
 
+async def assert_outreach_only_for(
+    broker: str, topic_prefix: str, treated: set[str], *, others: set[str]
+) -> None:
+    """One outreach request on the broker per treated customer, none for anyone else."""
+    records = await read_topic(broker, topic_prefix + SCORING_PROGRAMMES, expect=len(treated))
+    requests = [json.loads(r.value)["data"] for r in records]
+    assert {r["customer_id"] for r in requests} == treated
+    assert len({r["request_id"] for r in requests}) == len(requests) == len(treated)
+    assert not {r["customer_id"] for r in requests} & others
+
+
+def assert_measured_as_planted(effect: dict[str, Any], spend: dict[str, list[float]]) -> None:
+    """The effect counts what the simulation did, and its intervals hold the planted uplifts."""
+    bought = {g: sum(1 for s in spend[g] if s > 0) for g in spend}
+    assert effect["treated"]["retained"] == bought["treated"]
+    assert effect["control"]["retained"] == bought["control"]
+    assert effect["treated"]["mean_spend"] == pytest.approx(sum(spend["treated"]) / 280)
+    measured = bought["treated"] / 280 - bought["control"] / 280
+    retention = effect["retention_uplift"]
+    assert retention["estimate"] == pytest.approx(measured)
+    assert retention["low"] < PLANTED_RETENTION_UPLIFT < retention["high"]
+    assert retention["low"] > 0  # 280 a side detect 15 points
+    spend_uplift = effect["spend_uplift"]
+    assert spend_uplift["low"] < PLANTED_SPEND_UPLIFT < spend_uplift["high"]
+    assert effect["complete"] is False
+    assert float(effect["total_cost"]) == 4.0 * 280
+    assert effect["cost_per_retained_customer"] == pytest.approx(4.0 * 280 / (measured * 280))
+
+
 async def test_the_measured_uplift_contains_the_planted_one_and_control_is_untouched(
     settings_for: Callable[..., ScoringSettings], db: Database, broker: str, topic_prefix: str
 ) -> None:
@@ -145,28 +174,8 @@ async def test_the_measured_uplift_contains_the_planted_one_and_control_is_untou
         assert answer.status_code == 200, answer.text
         effect = answer.json()
 
-    # The outreach requests on the broker: one per treated customer, none for control.
-    records = await read_topic(broker, topic_prefix + SCORING_PROGRAMMES, expect=len(treated))
-    requests = [json.loads(r.value)["data"] for r in records]
-    assert {r["customer_id"] for r in requests} == treated
-    assert len({r["request_id"] for r in requests}) == len(requests) == 280
-    assert not {r["customer_id"] for r in requests} & (control | others)
-
-    # What the simulation did, counted by the simulation itself.
-    bought = {g: sum(1 for s in spend[g] if s > 0) for g in spend}
-    assert effect["treated"]["retained"] == bought["treated"]
-    assert effect["control"]["retained"] == bought["control"]
-    assert effect["treated"]["mean_spend"] == pytest.approx(sum(spend["treated"]) / 280)
-    measured = bought["treated"] / 280 - bought["control"] / 280
-    retention = effect["retention_uplift"]
-    assert retention["estimate"] == pytest.approx(measured)
-    assert retention["low"] < PLANTED_RETENTION_UPLIFT < retention["high"]
-    assert retention["low"] > 0  # 280 a side detect 15 points
-    spend_uplift = effect["spend_uplift"]
-    assert spend_uplift["low"] < PLANTED_SPEND_UPLIFT < spend_uplift["high"]
-    assert effect["complete"] is False
-    assert float(effect["total_cost"]) == 4.0 * 280
-    assert effect["cost_per_retained_customer"] == pytest.approx(4.0 * 280 / (measured * 280))
+    await assert_outreach_only_for(broker, topic_prefix, treated, others=control | others)
+    assert_measured_as_planted(effect, spend)
 
     # The second round of contact: due a week after the first, and the last of two.
     async with db.sessionmaker() as session:
