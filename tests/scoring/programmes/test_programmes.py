@@ -186,3 +186,21 @@ async def test_the_measured_uplift_contains_the_planted_one_and_control_is_untou
         assert (second.rounds_sent, second.contacts_requested) == (2, 560)
         with pytest.raises(RoundsCompleteError):
             await service.send_next_round(session, uuid.UUID(pid), now=week + dt.timedelta(days=7))
+
+
+async def test_bad_requests_are_problems_not_errors(client: httpx.AsyncClient) -> None:
+    nobody = str(uuid.uuid4())
+    missing = await client.post(f"/v1/programmes/{nobody}/launch")
+    assert missing.status_code == 404 and missing.json()["code"] == "programme-not-found"
+    inverted = {**PROGRAMME, "target": {"min_churn_risk": 0.8, "max_churn_risk": 0.2}}
+    assert (await client.post("/v1/programmes", json=inverted)).status_code == 422
+    assert (await client.get("/v1/programmes", params={"cursor": "nonsense"})).status_code == 400
+
+    # One customer matches: too few for a treated and a control group.
+    assert (await client.post("/v1/transactions", json=tx(nobody, "9.99"))).status_code == 200
+    created = await client.post("/v1/programmes", json={**PROGRAMME, "target": {}})
+    assert created.status_code == 201, created.text
+    small = await client.post(f"/v1/programmes/{created.json()['id']}/launch")
+    assert small.status_code == 409 and small.json()["code"] == "target-too-small"
+    listed = (await client.get("/v1/programmes")).json()
+    assert [p["state"] for p in listed["items"]] == ["draft"]
