@@ -16,16 +16,20 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from services.scoring.errors import RoundNotDueError, RoundsCompleteError
-from services.scoring.models import CustomerStats
+from services.scoring.models import CustomerStats, ProgrammeMember
 from services.scoring.programmes import service
+from services.scoring.programmes.schemas import ProgrammeCreate
 from services.scoring.settings import ScoringSettings
+from shared.contracts.contact import CustomerDeletedV1
 from shared.contracts.topics import SCORING_PROGRAMMES
 from shared.db import Database
+from shared.inbox import Handler
 from tests.kafka_helpers import read_topic
-from tests.scoring.conftest import running, tx
+from tests.scoring import helpers
+from tests.scoring.conftest import NOW, running, tx
 
 # Planted: 40% of the control group buys in the window, 55% of the treated group; buyers
 # spend 20-80 (mean 50) without the programme and 30-90 (mean 60) with it.
@@ -204,3 +208,19 @@ async def test_bad_requests_are_problems_not_errors(client: httpx.AsyncClient) -
     assert small.status_code == 409 and small.json()["code"] == "target-too-small"
     listed = (await client.get("/v1/programmes")).json()
     assert [p["state"] for p in listed["items"]] == ["draft"]
+
+
+async def test_an_erased_customer_leaves_the_programme(
+    db: Database, handlers: dict[str, Handler]
+) -> None:
+    customers = [uuid.uuid4() for _ in range(4)]
+    await helpers.deliver(db, handlers, *(helpers.order(c, "10.00", 20) for c in customers))
+    async with db.sessionmaker() as session:
+        data = ProgrammeCreate.model_validate({**PROGRAMME, "target": {}})
+        programme = await service.create_programme(session, data, now=NOW)
+        await service.launch_programme(session, programme.id, now=NOW)
+        await session.commit()
+    await helpers.deliver(db, handlers, CustomerDeletedV1(customer_id=customers[0], deleted_at=NOW))
+    async with db.sessionmaker() as session:
+        left = set(await session.scalars(select(ProgrammeMember.customer_id)))
+    assert left == {str(c) for c in customers[1:]}
