@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from scipy.stats import ttest_ind
 
@@ -73,3 +74,24 @@ def test_compare_counts_buyers_and_spend_per_group() -> None:
     assert found.retained_by_programme == pytest.approx(1.0)
     assert found.cost_per_retained_customer == pytest.approx(8.0)
     assert found.spend_uplift is not None and found.spend_uplift.estimate == pytest.approx(5.0)
+
+
+def test_the_intervals_cover_a_planted_uplift_about_95_times_in_100() -> None:
+    rng = np.random.default_rng(7)
+    n, trials = 280, 2000
+    treated, control = rng.binomial(n, 0.55, trials), rng.binomial(n, 0.40, trials)
+    intervals = [
+        proportion_difference(int(a), n, int(b), n) for a, b in zip(treated, control, strict=True)
+    ]
+    covered = sum(i.low < 0.15 < i.high for i in intervals)
+    # Binomial(2000, 0.95) has sd ≈ 9.7: 1900 ± 40.
+    assert 1860 <= covered <= 1940
+    spend_hits = 0
+    for _ in range(400):
+        a = rng.binomial(1, 0.55, n) * rng.uniform(30, 90, n)
+        b = rng.binomial(1, 0.40, n) * rng.uniform(20, 80, n)
+        found = mean_difference(a.tolist(), b.tolist())
+        assert found is not None
+        spend_hits += found.low < 0.55 * 60 - 0.40 * 50 < found.high
+    # Binomial(400, 0.95) has sd ≈ 4.4: 380 ± 18.
+    assert 362 <= spend_hits <= 398

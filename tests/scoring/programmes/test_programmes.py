@@ -64,24 +64,27 @@ async def plant_population(
         json={"transactions": [tx(c, "25.00", days_ago=30) for c in matching | others]},
     )
     assert seeded.status_code == 200, seeded.text
+    planted = [
+        {
+            "customer_id": c,
+            "tier": rng.choice(("gold", "silver")),
+            "churn_risk": rng.uniform(0.6, 0.95),
+        }
+        for c in sorted(matching)
+    ]
+    # Half the others are at risk but bronze; half are silver but not at risk.
+    planted += [
+        {
+            "customer_id": c,
+            "tier": "bronze" if n % 2 else "silver",
+            "churn_risk": 0.9 if n % 2 else 0.3,
+        }
+        for n, c in enumerate(sorted(others))
+    ]
     async with db.sessionmaker() as session:
-        for customer in matching:
-            tier, risk = rng.choice(("gold", "silver")), rng.uniform(0.6, 0.95)
-            await _set_scores(session, customer, tier, risk)
-        for n, customer in enumerate(sorted(others)):
-            # Half are at risk but bronze; half are silver but not at risk.
-            tier, risk = ("bronze", 0.9) if n % 2 else ("silver", 0.3)
-            await _set_scores(session, customer, tier, risk)
+        await session.execute(update(CustomerStats), planted)
         await session.commit()
     return matching, others
-
-
-async def _set_scores(session: Any, customer: str, tier: str, risk: float) -> None:
-    await session.execute(
-        update(CustomerStats)
-        .where(CustomerStats.customer_id == customer)
-        .values(tier=tier, churn_risk=risk)
-    )
 
 
 async def all_members(client: httpx.AsyncClient, programme_id: str) -> dict[str, str]:
