@@ -62,6 +62,19 @@ def _slice_curl(key: str, gateway: str) -> str:
     )
 
 
+def _embedded_env(data_dir: Path, internal_secret: str, twilio_token: str) -> dict[str, str]:
+    """What the services get beyond their defaults when `make run` starts them."""
+    return {
+        "SCORING_KAFKA_SESSION_TIMEOUT_MS": "6000",
+        "RAPPORT_INTERNAL_TOKEN_SECRET": internal_secret,
+        "GATEWAY_DEV_ISSUER_ENABLED": "true",
+        "GATEWAY_DEV_ISSUER_KEY_FILE": str((data_dir / "dev-issuer-key.pem").resolve()),
+        # Twilio signs the URL it calls: in the embedded default that is the gateway.
+        "CONTACT_TWILIO_AUTH_TOKENS": twilio_token,
+        "CONTACT_PUBLIC_BASE_URL": "http://127.0.0.1:8000",
+    }
+
+
 def main(
     data_dir: Path = typer.Option(ROOT / "var", help="Where the SQLite files and logs live."),
     broker_port: int = typer.Option(9092, help="Port of the local Kafka-protocol broker."),
@@ -81,15 +94,7 @@ def main(
         database_urls={s.name: s.sqlite_url(data_dir.resolve()) for s in SERVICES},
         api_key=key,
         log_dir=log_dir,
-        extra_env={
-            "SCORING_KAFKA_SESSION_TIMEOUT_MS": "6000",
-            "RAPPORT_INTERNAL_TOKEN_SECRET": internal_secret,
-            "GATEWAY_DEV_ISSUER_ENABLED": "true",
-            "GATEWAY_DEV_ISSUER_KEY_FILE": str((data_dir / "dev-issuer-key.pem").resolve()),
-            # Twilio signs the URL it calls: in the embedded default that is the gateway.
-            "CONTACT_TWILIO_AUTH_TOKENS": twilio_token,
-            "CONTACT_PUBLIC_BASE_URL": "http://127.0.0.1:8000",
-        },
+        extra_env=_embedded_env(data_dir, internal_secret, twilio_token),
     )
     stopping = False
 

@@ -22,6 +22,7 @@ TOPICS = {
     "contact.customers": 3,
     "complaints.complaints": 3,
     "scoring.scores": 6,
+    "scoring.programmes": 3,
     "commerce.transactions": 6,
 }
 CONSUMER_GROUPS = (

@@ -33,3 +33,47 @@ class TransactionConflictError(ConflictError):
 
     def __init__(self) -> None:
         super().__init__("A transaction in the request was recorded concurrently; retry it.")
+
+
+class ProgrammeNotFoundError(NotFoundError):
+    code = "programme-not-found"
+
+    def __init__(self, programme_id: object) -> None:
+        super().__init__(f"No programme {programme_id}.")
+
+
+class ProgrammeLaunchedError(ConflictError):
+    code = "programme-already-launched"
+
+    def __init__(self, programme_id: object) -> None:
+        super().__init__(f"Programme {programme_id} has been launched already.")
+
+
+class ProgrammeNotLaunchedError(ConflictError):
+    code = "programme-not-launched"
+
+    def __init__(self, programme_id: object) -> None:
+        super().__init__(f"Programme {programme_id} has not been launched yet.")
+
+
+class TargetTooSmallError(ConflictError):
+    code = "target-too-small"
+
+    def __init__(self, matched: int) -> None:
+        super().__init__(
+            f"The target matches {matched} customers: too few for a treated and a control group."
+        )
+
+
+class RoundNotDueError(ConflictError):
+    code = "round-not-due"
+
+    def __init__(self, due_at: object) -> None:
+        super().__init__(f"The next round of contact is due at {due_at}.")
+
+
+class RoundsCompleteError(ConflictError):
+    code = "rounds-complete"
+
+    def __init__(self, rounds: int) -> None:
+        super().__init__(f"All {rounds} rounds of contact have been sent.")

@@ -15,13 +15,14 @@ from services.scoring.model import jobs
 from services.scoring.model import routes as model_routes
 from services.scoring.model.cache import ModelCache
 from services.scoring.population import routes as population_routes
+from services.scoring.programmes import routes as programme_routes
 from services.scoring.scores import routes as score_routes
 from services.scoring.scores.service import Scorer
 from services.scoring.settings import ScoringSettings
 from services.scoring.states import routes as state_routes
 from services.scoring.statistics import routes as statistics_routes
 from shared.app import ServiceSpec, create_service_app
-from shared.contracts.topics import SCORING_SCORES
+from shared.contracts.topics import SCORING_PROGRAMMES, SCORING_SCORES
 from shared.metrics import add_metrics
 
 ROUTERS = (
@@ -30,6 +31,7 @@ ROUTERS = (
     model_routes.router,
     population_routes.router,
     state_routes.router,
+    programme_routes.router,
 )
 
 
@@ -66,7 +68,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             settings=settings,
             migrations_dir=Path(__file__).parent / "migrations",
             routers=list(ROUTERS),
-            publishes=[SCORING_SCORES],
+            publishes=[SCORING_SCORES, SCORING_PROGRAMMES],
             consumers=consumer_specs(scorer),
             resources=resources,
         )

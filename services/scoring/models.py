@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, Numeric, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import BigIntPK, UTCDateTime, make_metadata, utcnow
@@ -197,3 +211,56 @@ class ErasedCustomer(Base):
 
     customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     erased_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Programme(Base):
+    """A retention programme: whom, the goal, the content, the cost, the channel and frequency.
+
+    Launching it draws its members (treated and a random control group) with a recorded seed.
+    """
+
+    __tablename__ = "programme"
+    __table_args__ = (Index("ix_programme_created_at_id", "created_at", "id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+    goal: Mapped[str] = mapped_column(String(500))
+    content: Mapped[str] = mapped_column(String(2000))
+    target: Mapped[dict[str, Any]] = mapped_column(JSON)
+    cost_per_contact: Mapped[Decimal] = mapped_column(Money)
+    channel: Mapped[str] = mapped_column(String(16))
+    queue: Mapped[str] = mapped_column(String(200))
+    contacts_per_member: Mapped[int] = mapped_column(Integer)
+    interval_days: Mapped[int] = mapped_column(Integer)
+    due_within_hours: Mapped[int] = mapped_column(Integer)
+    control_share: Mapped[float] = mapped_column(Float)
+    measurement_days: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    # draft → launched
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    launched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    treated_count: Mapped[int] = mapped_column(Integer, default=0)
+    control_count: Mapped[int] = mapped_column(Integer, default=0)
+    rounds_sent: Mapped[int] = mapped_column(Integer, default=0)
+    last_round_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    contacts_requested: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProgrammeMember(Base):
+    """A customer drawn into a programme, in its treated or its control group."""
+
+    __tablename__ = "programme_member"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "customer_id"),
+        Index("ix_programme_member_programme_id_drawn_at_id", "programme_id", "drawn_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme.id"))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    group: Mapped[str] = mapped_column("member_group", String(8))
+    drawn_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    baseline_spend: Mapped[Decimal] = mapped_column(Money)
+    tier: Mapped[str | None] = mapped_column(String(16))
+    churn_risk: Mapped[float | None] = mapped_column(Float)

@@ -43,6 +43,8 @@ PERMISSIONS: dict[str, str] = {
     "wallets:declare": "Declare what a customer spends a year on what we sell (share of wallet).",
     "model:read": "Read the latest model fit.",
     "model:refit": "Refit the value model now.",
+    "programmes:read": "Read retention programmes, their members and their measured effect.",
+    "programmes:manage": "Define and launch retention programmes and send their rounds of contact.",
     # gateway
     "api-keys:manage": "Create, list, rotate and revoke API keys.",
 }

@@ -9,7 +9,7 @@ from typing import Literal, get_args
 from pydantic import Field
 
 from shared.contracts.registry import registry
-from shared.contracts.topics import SCORING_SCORES
+from shared.contracts.topics import SCORING_PROGRAMMES, SCORING_SCORES
 from shared.events import Event
 
 Tier = Literal["gold", "silver", "bronze", "iron"]
@@ -20,6 +20,8 @@ LifecycleStage = Literal["exploration", "formation", "stability", "decline"]
 CustomerState = Literal["non_customer", "prospect", "current", "lost"]
 # How a customer entered a state: first contact, first purchase, churned, bought again when lost.
 StateTransition = Literal["first_contact", "first_purchase", "churned", "won_back"]
+# The routed channels a retention programme can reach its customers on.
+OutreachChannel = Literal["callback", "email", "chat"]
 
 
 @registry.register
@@ -93,3 +95,23 @@ class CustomerStateChangedV1(Event):
     causes: list[str] = Field(
         default_factory=list, description="For `churned`: the churn cause codes seen then."
     )
+
+
+@registry.register
+class OutreachRequestedV1(Event):
+    """Sent for each customer a retention programme treats: contact them on this channel.
+
+    Each request is carried out once per `request_id`, however often it is delivered.
+    """
+
+    type = "scoring.outreach_requested"
+    version = 1
+    topic = SCORING_PROGRAMMES
+
+    request_id: uuid.UUID
+    customer_id: uuid.UUID
+    programme_id: uuid.UUID
+    queue: str = Field(min_length=1, max_length=200, description="The queue's name.")
+    channel: OutreachChannel
+    summary: str = Field(max_length=500, description="What the contact is about.")
+    due_at: dt.datetime = Field(description="When the contact should have been made by.")

@@ -5,6 +5,7 @@ CONTACT_CUSTOMERS = "contact.customers"
 CONTACT_ROUTING = "contact.routing"
 COMPLAINTS_COMPLAINTS = "complaints.complaints"
 SCORING_SCORES = "scoring.scores"
+SCORING_PROGRAMMES = "scoring.programmes"
 COMMERCE_TRANSACTIONS = "commerce.transactions"
 
 ALL_TOPICS = (
@@ -13,6 +14,7 @@ ALL_TOPICS = (
     CONTACT_ROUTING,
     COMPLAINTS_COMPLAINTS,
     SCORING_SCORES,
+    SCORING_PROGRAMMES,
     COMMERCE_TRANSACTIONS,
 )
 

@@ -98,7 +98,7 @@ def test_consumers_never_scale_past_their_partitions() -> None:
     import create_topics
 
     reads = {
-        "contact": ["scoring.scores"],
+        "contact": ["scoring.scores", "scoring.programmes"],
         "complaints": ["scoring.scores", "contact.calls", "contact.customers"],
         "scoring": [
             "contact.calls",

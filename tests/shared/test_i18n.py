@@ -20,18 +20,22 @@ from services.contact.agents.presence import PauseReason
 from services.contact.calls.schemas import CallStatus
 from services.contact.customers.qualification import man_strategy
 from services.contact.customers.schemas import CustomerKind, CustomerState, Party
-from services.scoring.scores import churn
+from services.scoring.population.abc import AbcClass
+from services.scoring.scores import card, churn
+from services.scoring.scores.causes import CAUSES, CauseCategory, CauseSide
+from services.scoring.scores.loyalty import NpsClass
 from services.scoring.scores.rfm import NO_PURCHASE_SEGMENT, SEGMENT_RULES
 from shared.contracts.complaints import RootCause
 from shared.contracts.contact import CallOutcome
 from shared.contracts.routing import Channel as RoutingChannel
 from shared.contracts.routing import PresenceState
-from shared.contracts.scoring import LifecycleStage, Tier
+from shared.contracts.scoring import CustomerState as ScoringCustomerState
+from shared.contracts.scoring import LifecycleStage, StateTransition, Tier
 from shared.i18n import LANGUAGES, add_names, catalogue, language, name_of, sections
 from tests.complaints.conftest import complaint_body, complaints_settings
 from tests.conftest import serve
 
-CHURN_RULES = Path(churn.__file__)
+REASON_SOURCES = Path(churn.__file__).read_text() + Path(card.__file__).read_text()
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 # Each catalogue section and every value the code can put in a response for it.
@@ -45,7 +49,12 @@ EXPECTED: dict[str, set[str]] = {
         man_strategy(m, a, n) for m, a, n in itertools.product((True, False, None), repeat=3)
     },
     "rfm_segment": {rule[0] for rule in SEGMENT_RULES} | {NO_PURCHASE_SEGMENT},
-    "churn_reason": set(re.findall(r'Reason\(\s*"([a-z-]+)"', CHURN_RULES.read_text())),
+    "score_reason": set(CAUSES) | set(re.findall(r'Reason\(\s*"([a-z-]+)"', REASON_SOURCES)),
+    "cause_side": set(get_args(CauseSide)),
+    "cause_category": set(get_args(CauseCategory)),
+    "abc_class": set(get_args(AbcClass)),
+    "nps_class": set(get_args(NpsClass)),
+    "state_transition": set(get_args(StateTransition)),
     "complaint_state": set(get_args(ComplaintState)),
     "root_cause": set(get_args(RootCause)),
     "severity": set(get_args(Severity)),
@@ -59,6 +68,10 @@ EXPECTED: dict[str, set[str]] = {
     "relationship_level": {"basic", "passive", "responsible", "proactive", "partner"},
     "work_item_state": {"waiting", "offered", "assigned", "completed", "abandoned", "removed"},
 }
+
+
+def test_the_services_agree_on_customer_states() -> None:
+    assert set(get_args(CustomerState)) == set(get_args(ScoringCustomerState))
 
 
 def test_the_catalogue_names_every_value_of_every_domain_enum_in_both_languages() -> None:

@@ -37,6 +37,8 @@ _SUPERVISOR = _AGENT | {
     "complaints:report",
     "scores:population",
     "model:read",
+    "programmes:read",
+    "programmes:manage",  # a programme spends on contacts and fills the queues supervisors run
 }
 _ADMIN = _SUPERVISOR | {
     "customers:erase",  # erasure is irreversible: admins only
@@ -58,6 +60,7 @@ _SERVICE = {
     "scores:population",
     "model:read",
     "model:refit",
+    "programmes:read",  # a BI or marketing system reads the measured effect
     "complaints:read",
     "agents:read",
     "queues:read",

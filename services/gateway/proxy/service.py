@@ -45,7 +45,7 @@ class Route:
 
 ROUTES: tuple[Route, ...] = (
     Route(re.compile(r"^/v1/customers/[^/]+/(score|state|loyalty|wallet)(/.*)?$"), "scoring"),
-    Route(re.compile(r"^/v1/(transactions|model|scores)(/.*)?$"), "scoring"),
+    Route(re.compile(r"^/v1/(transactions|model|scores|programmes)(/.*)?$"), "scoring"),
     Route(
         re.compile(
             r"^/v1/(contacts|customers|calls|webhooks|agents|queues|offers|work-items)(/.*)?$"

@@ -13,6 +13,7 @@ from services.scoring.models import (
     CustomerAlias,
     CustomerStats,
     ErasedCustomer,
+    ProgrammeMember,
     PurchaseDay,
     RecordedTransaction,
     ScoreHistory,
@@ -125,5 +126,6 @@ async def delete_customers(session: AsyncSession, customer_id: str, ids: Sequenc
             or_(CustomerAlias.customer_id == customer_id, CustomerAlias.merged_id == customer_id)
         )
     )
-    for table in (*OWNED, PurchaseDay, CustomerStats):
+    # Programme memberships go too: the measured effect then counts the others only.
+    for table in (*OWNED, PurchaseDay, CustomerStats, ProgrammeMember):
         await session.execute(delete(table).where(table.customer_id.in_(ids)))

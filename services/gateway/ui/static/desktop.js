@@ -245,7 +245,7 @@ function renderCustomer(view) {
   $("c-phones").textContent = (customer.identities || [])
     .filter((i) => i.kind === "phone").map((i) => i.value).join(", ") || "—";
   $("c-reasons").replaceChildren(...(churn.reasons || []).map((r) =>
-    el("li", {}, el("strong", { text: nameOf("churn_reason", r.code) }), ` ${r.detail}`)));
+    el("li", {}, el("strong", { text: nameOf("score_reason", r.code) }), ` ${r.detail}`)));
   $("c-complaints").replaceChildren(...(view.open_complaints || []).map((c) =>
     el("li", {}, el("button", {
       type: "button", class: "link", onclick: () => openComplaint(c.id),
