@@ -91,20 +91,30 @@ class Distribution:
     tiers: dict[str, int]
     segments: dict[str, int]
     lifecycle_stages: dict[str, int]
+    risk_bands: list[dict[str, float]]
     fit_id: int | None
     computed_at: dt.datetime
 
 
+# Churn risk in tenths: [0, 0.1), [0.1, 0.2), ..., [0.9, 1.0].
+RISK_EDGES = np.linspace(0.0, 1.0, 11)
+
+
 def distribution(pop: Population) -> Distribution:
-    """Buyers per tier, customers per RFM segment and per lifecycle stage."""
+    """Buyers per tier, customers per RFM segment, lifecycle stage and tenth of churn risk."""
     by_tier = Counter(t for t, b in zip(pop.tiers, pop.buyers, strict=True) if b)
     by_stage = Counter(pop.stages)
+    counts, _ = np.histogram(np.clip(pop.risk, 0.0, 1.0), bins=RISK_EDGES)
     return Distribution(
         customers=pop.customers,
         buyers=int(pop.buyers.sum()),
         tiers={t: by_tier.get(t, 0) for t in TIERS},
         segments=dict(sorted(Counter(pop.segments).items())),
         lifecycle_stages={s: by_stage.get(s, 0) for s in STAGES},
+        risk_bands=[
+            {"low": round(float(lo), 1), "high": round(float(hi), 1), "customers": int(n)}
+            for lo, hi, n in zip(RISK_EDGES[:-1], RISK_EDGES[1:], counts, strict=True)
+        ],
         fit_id=pop.model.fit_id,
         computed_at=pop.computed_at,
     )

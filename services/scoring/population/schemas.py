@@ -7,6 +7,14 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 
+class RiskBandRead(BaseModel):
+    """Customers whose churn risk lies in [low, high)."""
+
+    low: float
+    high: float
+    customers: int
+
+
 class DistributionRead(BaseModel):
     """How customers spread over tiers, RFM segments and lifecycle stages, at read time."""
 
@@ -15,6 +23,9 @@ class DistributionRead(BaseModel):
     tiers: dict[str, int]
     segments: dict[str, int]
     lifecycle_stages: dict[str, int]
+    risk_bands: list[RiskBandRead] = Field(
+        description="Customers per tenth of churn risk, the last band including 1."
+    )
     fit_id: int | None
     computed_at: dt.datetime
 

@@ -18,6 +18,10 @@ async def test_population_views_add_up(client: httpx.AsyncClient) -> None:
     assert dist["tiers"]["gold"] == 2 and dist["tiers"]["iron"] >= 90
     assert sum(dist["segments"].values()) == dist["customers"]
     assert sum(dist["lifecycle_stages"].values()) == dist["customers"]
+    assert [(b["low"], b["high"]) for b in dist["risk_bands"]] == [
+        (i / 10, (i + 1) / 10) for i in range(10)
+    ]
+    assert sum(b["customers"] for b in dist["risk_bands"]) == dist["customers"]
     assert equity["equity"] == pytest.approx(sum(equity["by_tier"].values()), abs=0.05)
     assert equity["by_tier"]["gold"] > 0
     # The model-based figure is checked on hand-computed numbers in scores/test_textbook.py.

@@ -75,15 +75,14 @@ async function refresh() {
   refreshing = true;
   try {
     $("wall-error").hidden = true;
-    const [queues, agents, byQueue, byTier, atRisk, breached, distribution, risk, calls, complaints] = await Promise.all([
+    const [queues, agents, byQueue, byTier, atRisk, breached, distribution, calls, complaints] = await Promise.all([
       quietly("/v1/queues", []),
       quietly("/v1/agents", []),
       quietly(`/v1/kpis?group_by=queue&${today()}`, { groups: [] }),
       quietly(`/v1/kpis?group_by=tier&${today()}`, { groups: [] }),
       quietly("/v1/complaints?sla=at_risk", { items: [] }),
       quietly("/v1/complaints?sla=breached", { items: [] }),
-      quietly("/v1/population/distribution", null),
-      quietly("/v1/population/churn-risk", null),
+      quietly("/v1/scores/distribution", null),
       quietly("/v1/calls?limit=8", { items: [] }),
       quietly("/v1/complaints?limit=8", { items: [] }),
     ]);
@@ -95,7 +94,7 @@ async function refresh() {
     renderSla(atRisk.items || [], breached.items || []);
     renderRecent();
     renderPyramid(distribution);
-    renderRisk(risk);
+    renderRisk(distribution);
     $("updated").textContent = new Date().toLocaleTimeString(state.lang === "zh" ? "zh-CN" : "en");
   } finally {
     refreshing = false;
@@ -216,10 +215,11 @@ function renderPyramid(distribution) {
     ["#b8860b", "#8a8f98", "#a0522d", "#4a5568"]);
 }
 
-function renderRisk(risk) {
-  if (!risk || !risk.bands) return;
-  chart("risk", "bar", risk.bands.map((b) => `${Math.round(b.low * 100)}–${Math.round(b.high * 100)}%`),
-    risk.bands.map((b) => b.customers), "#c53030");
+function renderRisk(distribution) {
+  if (!distribution || !distribution.risk_bands) return;
+  const bands = distribution.risk_bands;
+  chart("risk", "bar", bands.map((b) => `${Math.round(b.low * 100)}–${Math.round(b.high * 100)}%`),
+    bands.map((b) => b.customers), "#c53030");
 }
 
 start();
