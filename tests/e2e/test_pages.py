@@ -195,6 +195,15 @@ async def _agent_flow(
     category_name = str(name_of("complaint_category", category, "zh" if lang == "zh" else "en"))
     await expect(page.locator("#c-complaints li").first).to_contain_text(category_name)
     await _shot(page, f"{lang}-4-complaint")
+
+    await page.select_option("#wrap-code", "complaint")
+    await page.fill("#wrap-notes", words["description"])
+    await page.click("#wrap-up button[type=submit]")
+    await expect(page.locator("#in-hand")).to_be_hidden(timeout=10_000)
+    calls = (await client.get("/v1/calls", headers=ADMIN)).json()["items"]
+    wrapped = [c for c in calls if c["from_number"] == caller]
+    detail = (await client.get(f"/v1/calls/{wrapped[0]['call_id']}", headers=ADMIN)).json()
+    assert (detail["wrap_up_code"], detail["notes"]) == ("complaint", words["description"])
     await context.close()
     return category_name
 

@@ -338,10 +338,16 @@ async function onWrapUp(event) {
   event.preventDefault();
   if (!desk.inHand) return;
   try {
-    await api(`/v1/work-items/${desk.inHand.work_item_id}/complete`, {
-      method: "POST",
-      body: { wrap_up_code: $("wrap-code").value, notes: $("wrap-notes").value || null },
-    });
+    const item = await api(`/v1/work-items/${desk.inHand.work_item_id}`);
+    if (item.call_id) {
+      // A call ends when the phone system says so; the agent records its wrap-up.
+      await api(`/v1/calls/${item.call_id}/wrap-up`, {
+        method: "PUT",
+        body: { wrap_up_code: $("wrap-code").value, notes: $("wrap-notes").value || null },
+      });
+    } else {
+      await api(`/v1/work-items/${item.id}/complete`, { method: "POST" });
+    }
     desk.inHand = null;
     $("in-hand").hidden = true;
     $("wrap-notes").value = "";
