@@ -17,6 +17,7 @@ from services.contact.errors import (
 from services.contact.events import stage
 from services.contact.models import Agent, Call, ConnectRequest, Offer, RoutingQueue, WorkItem
 from services.contact.routing import repository
+from services.contact.routing.offer_events import offer_facts, offer_key
 from services.contact.settings import ContactSettings
 from shared.contracts.routing import OfferAcceptedV1, OfferRejectedV1
 from shared.identity import Identity
@@ -57,17 +58,11 @@ async def accept_offer(
     await stage(
         session,
         OfferAcceptedV1(
-            offer_id=offer.id,
-            work_item_id=item.id,
-            agent_id=agent.id,
-            agent_login=agent.login,
-            customer_id=item.customer_id,
-            queue=queue.name if queue else "",
-            channel=item.channel,
+            **offer_facts(offer, item, agent, queue.name if queue else ""),
             accepted_at=now,
             waited_seconds=max(0, int((now - item.entered_at).total_seconds())),
         ),
-        key=str(item.customer_id or item.id),
+        key=offer_key(item),
     )
     return offer
 
@@ -105,16 +100,10 @@ async def reject_offer(
     await stage(
         session,
         OfferRejectedV1(
-            offer_id=offer.id,
-            work_item_id=item.id,
-            agent_id=agent.id,
-            agent_login=agent.login,
-            customer_id=item.customer_id,
-            queue=queue.name if queue else "",
-            channel=item.channel,
+            **offer_facts(offer, item, agent, queue.name if queue else ""),
             rejected_at=now,
         ),
-        key=str(item.customer_id or item.id),
+        key=offer_key(item),
     )
     return offer
 

@@ -21,6 +21,7 @@ from services.contact.models import Agent, Offer, RoutingQueue, WorkItem
 from services.contact.queues.hours import is_open
 from services.contact.routing import repository
 from services.contact.routing.engine import AgentSlot, Timing, Waiting, assign, line_order
+from services.contact.routing.offer_events import offer_facts, offer_key
 from services.contact.routing.screen_pop import screen_pop
 from services.contact.settings import ContactSettings
 from shared.contracts.routing import ContactOfferedV1, OfferTimedOutV1
@@ -142,13 +143,7 @@ async def _offer(
     await stage(
         session,
         ContactOfferedV1(
-            offer_id=offer.id,
-            work_item_id=item.id,
-            agent_id=agent.id,
-            agent_login=agent.login,
-            customer_id=item.customer_id,
-            queue=queue.name,
-            channel=item.channel,
+            **offer_facts(offer, item, agent, queue.name),
             offered_at=now,
             expires_at=offer.expires_at,
             priority=item.priority,
@@ -156,7 +151,7 @@ async def _offer(
             waited_seconds=max(0, int((now - item.entered_at).total_seconds())),
             screen_pop=pop,
         ),
-        key=str(item.customer_id or item.id),
+        key=offer_key(item),
     )
 
 
@@ -175,16 +170,10 @@ async def expire_offers(session: AsyncSession, now: dt.datetime) -> int:
         await stage(
             session,
             OfferTimedOutV1(
-                offer_id=offer.id,
-                work_item_id=item.id,
-                agent_id=agent.id,
-                agent_login=agent.login,
-                customer_id=item.customer_id,
-                queue=(await _queue_name(session, item)),
-                channel=item.channel,
+                **offer_facts(offer, item, agent, await _queue_name(session, item)),
                 expired_at=now,
             ),
-            key=str(item.customer_id or item.id),
+            key=offer_key(item),
         )
     return len(expired)
 
