@@ -37,6 +37,7 @@ _SUPERVISOR = _AGENT | {
     "complaints:report",
     "scores:population",
     "model:read",
+    "kpis:read",  # service level, handle times, occupancy, staffing
 }
 _ADMIN = _SUPERVISOR | {
     "customers:erase",  # erasure is irreversible: admins only
