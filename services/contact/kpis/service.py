@@ -64,7 +64,9 @@ class KpiQuery:
     @property
     def agent_time(self) -> bool:
         """Agent time belongs to no queue, tier or channel: only overall or per agent."""
-        return not (set(self.group_by) - {"agent"}) and self.queue is self.tier is self.channel
+        return not (set(self.group_by) - {"agent"}) and all(
+            d is None for d in (self.queue, self.tier, self.channel)
+        )
 
 
 @dataclass(frozen=True)

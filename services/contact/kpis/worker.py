@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
 
+from services.contact.kpis.intervals import interval_start
 from services.contact.kpis.service import roll_up
 from services.contact.settings import ContactSettings
 from shared.db import Database, utcnow
@@ -58,11 +59,15 @@ class KpiRollup:
             await self._leader.release()
 
     async def roll_up_once(self) -> dt.datetime | None:
-        """Store what has settled, committed; the new mark (catching up one day per call)."""
-        async with self._db.sessionmaker() as session:
-            mark = await roll_up(session, self._settings, self._clock())
-            await session.commit()
-        return mark
+        """Store what has settled, one day per committed transaction; the new mark."""
+        now = self._clock()
+        settled = interval_start(now - dt.timedelta(seconds=self._settings.kpi_settle_seconds))
+        while True:
+            async with self._db.sessionmaker() as session:
+                mark = await roll_up(session, self._settings, now)
+                await session.commit()
+            if mark is None or mark >= settled:
+                return mark
 
 
 @contextlib.asynccontextmanager

@@ -10,11 +10,13 @@ Erlang A (M/M/n+M, Palm; Garnett, Mandelbaum and Reiman 2002): callers also give
 exponential patience of mean 1/θ. The number in the system is a birth-death chain (births λ,
 deaths min(k, n)·μ + max(k - n, 0)·θ, μ = 1/AHT), solved in log space and cut where its tail is
 negligible. A caller who arrives to find q others waiting (PASTA) moves up at rate n·μ + j·θ
-while j are ahead, and leaves at rate θ: they are served with probability h_q = n·μ / (n·μ +
-(q+1)·θ); their chance of being served within t is h_q - (e^{T·t}·h)_q for the generator T of
-that walk, and their expected wait-then-service follows m_j = h_j/r_j + (n·μ + j·θ)/r_j·m_{j-1}
-with r_j = n·μ + (j+1)·θ. Service level here is the share of *all* callers answered within t
-(a caller who abandons, whenever, is not answered in time); ASA is over answered callers.
+while j are ahead and leaves at rate θ; which of the two happens first is independent of when.
+So they are served with probability h_q = n·μ / (n·μ + (q+1)·θ), after stages of rates
+r_j = n·μ + (j+1)·θ = θ·(m + j), j = 0...q, m = n·μ/θ + 1, whose sum S_q has e^(-θ·S_q) ~
+Beta(m, q+1): served within t with probability h_q · (1 - I_{e^(-θt)}(m, q+1)) (the regularized
+incomplete beta, `scipy.special.betainc`), and E[wait, served] = h_q · Σ_j 1/r_j. Service
+level here is the share of *all* callers answered within t (a caller who abandons, whenever, is
+not answered in time); ASA is over answered callers.
 """
 
 from __future__ import annotations
@@ -23,14 +25,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import diags
-from scipy.sparse.linalg import expm_multiply
+from scipy.special import betainc
 
 MAX_AGENTS = 5000
+QUEUE_CAP = 20_000
 
 
 class StaffingError(ValueError):
-    """No number of agents up to `MAX_AGENTS` reaches the target."""
+    """No number of agents up to `MAX_AGENTS` reaches the target, or the load is beyond them."""
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,12 @@ def erlang_c(agents: int, load: Load, threshold_seconds: float) -> Service:
 
 
 def _queue_distribution(n: int, lam: float, mu: float, theta: float) -> np.ndarray:
-    """Stationary probabilities of k = 0 … n + Q in the system, normalised."""
+    """Stationary probabilities of k = 0 ... n + Q in the system, normalised."""
     waiting_peak = max(0.0, (lam - n * mu) / theta)
     spread = math.sqrt(lam / theta + 1.0)
-    queue_cap = int(waiting_peak + 12 * spread + 50)
+    # Far past the agents (an overload) the chain is cut at QUEUE_CAP waiting: its service
+    # level is then near nothing either way.
+    queue_cap = min(QUEUE_CAP, int(waiting_peak + 12 * spread + 50))
     k = np.arange(1, n + queue_cap + 1, dtype=float)
     deaths = np.minimum(k, n) * mu + np.maximum(k - n, 0.0) * theta
     log_p = np.concatenate(([0.0], np.cumsum(np.log(lam) - np.log(deaths))))
@@ -103,24 +107,20 @@ def erlang_a(agents: int, load: Load, threshold_seconds: float) -> Service:
     n, lam, mu = agents, load.arrival_rate, 1.0 / load.aht_seconds
     theta = 1.0 / load.patience_seconds
     pi = _queue_distribution(n, lam, mu, theta)
-    arrive_waiting = pi[n:]  # an arrival finding q = 0, 1, … others waiting
+    arrive_waiting = pi[n:]  # an arrival finding q = 0, 1, ... others waiting
     q = np.arange(arrive_waiting.size, dtype=float)
     ahead_rate = n * mu + q * theta  # the line moves up a place
     h = n * mu / (n * mu + (q + 1) * theta)  # served eventually
-    walk = diags([-(ahead_rate + theta), ahead_rate[1:]], [0, -1], format="csc")
-    still_then_served = expm_multiply(walk * threshold_seconds, h)
-    m = np.empty_like(h)
-    previous = 0.0
-    for j in range(h.size):
-        rate = ahead_rate[j] + theta
-        previous = h[j] / rate + ahead_rate[j] / rate * previous
-        m[j] = previous
+    # Time to the front: stages of rates θ·(m + j), j = 0...q, m = n·μ/θ + 1; e^(-θ·time) is
+    # then Beta(m, q + 1), so P(time ≤ t) = 1 - I_{e^(-θt)}(m, q + 1).
+    in_time = 1.0 - betainc(n * mu / theta + 1.0, q + 1.0, math.exp(-theta * threshold_seconds))
+    waited = h * np.cumsum(1.0 / (ahead_rate + theta))  # E[wait, and served] from q
     p_wait = float(arrive_waiting.sum())
     served = 1.0 - p_wait + float(arrive_waiting @ h)
     return Service(
         agents=n,
-        service_level=1.0 - p_wait + float(arrive_waiting @ (h - still_then_served)),
-        asa_seconds=float(arrive_waiting @ m) / served,
+        service_level=1.0 - p_wait + float(arrive_waiting @ (h * in_time)),
+        asa_seconds=float(arrive_waiting @ waited) / served,
         occupancy=lam * served * load.aht_seconds / n,
         probability_of_waiting=p_wait,
         abandonment=1.0 - served,
@@ -128,11 +128,28 @@ def erlang_a(agents: int, load: Load, threshold_seconds: float) -> Service:
 
 
 def agents_needed(load: Load, *, target: float, threshold_seconds: float) -> Service:
-    """The fewest agents whose service level reaches `target` (Erlang A when patience is given)."""
+    """The fewest agents whose service level reaches `target` (Erlang A when patience is given).
+
+    The service level only grows with the agents, so the answer is bracketed by doubling and
+    then bisected: a few dozen evaluations even for thousands of agents.
+    """
+    if load.erlangs >= MAX_AGENTS:
+        raise StaffingError(f"{load.erlangs:.0f} Erlangs is beyond {MAX_AGENTS} agents")
     model = erlang_c if load.patience_seconds is None else erlang_a
-    first = 1 if load.patience_seconds is not None else max(1, math.floor(load.erlangs) + 1)
-    for n in range(first, MAX_AGENTS + 1):
-        service = model(n, load, threshold_seconds)
+    low = 0 if load.patience_seconds is not None else max(0, math.floor(load.erlangs))
+    # `low` agents never meet the target; find a `high` that does.
+    high = low + 1
+    found = model(high, load, threshold_seconds)
+    while found.service_level < target:
+        if high >= MAX_AGENTS:
+            raise StaffingError(f"no staffing up to {MAX_AGENTS} agents reaches {target:.0%}")
+        low, high = high, min(MAX_AGENTS, high * 2)
+        found = model(high, load, threshold_seconds)
+    while high - low > 1:
+        middle = (low + high) // 2
+        service = model(middle, load, threshold_seconds)
         if service.service_level >= target:
-            return service
-    raise StaffingError(f"no staffing up to {MAX_AGENTS} agents reaches {target:.0%}")
+            high, found = middle, service
+        else:
+            low = middle
+    return found
