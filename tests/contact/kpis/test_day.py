@@ -344,3 +344,18 @@ async def test_every_kpi_of_a_simulated_day_matches_the_raw_event_log(
     assert dt.datetime.fromisoformat(body["stored_until"]) == end
     clock.now = MONDAY + dt.timedelta(days=1, hours=8)
     await _check_staffing(client, day, ids)
+    await _check_refusals(client, ids)
+
+
+async def _check_refusals(client: httpx.AsyncClient, ids: dict[str, str]) -> None:
+    backwards = await client.get(
+        "/v1/kpis", params={"from": NINE.isoformat(), "to": MONDAY.isoformat()}
+    )
+    naive = await client.get("/v1/kpis", params={"from": "2026-11-02T09:00", "to": "2026-11-03"})
+    nothing = await client.get(
+        f"/v1/queues/{ids['chat']}/staffing",
+        params={"weekday": "tue", "from": "09:00", "to": "10:00"},
+    )
+    assert [r.status_code for r in (backwards, naive, nothing)] == [422, 422, 422]
+    assert backwards.json()["code"] == naive.json()["code"] == "invalid-kpi-window"
+    assert nothing.json()["code"] == "no-measurements"
