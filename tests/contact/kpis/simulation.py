@@ -239,6 +239,8 @@ class Day:
             return
         found = 0
         for agent in self.agents.values():
+            if found == made:
+                break
             if agent.state != "available" or agent.contact is not None:
                 continue
             answer = await self.client.get(
