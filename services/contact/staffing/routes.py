@@ -51,7 +51,7 @@ def _answer(staffing: Staffing) -> dict[str, object]:
     responses={422: problem("Invalid load or unreachable target")},
 )
 async def erlang(data: ErlangRequest) -> ErlangAnswer:
-    return ErlangAnswer.model_validate(_answer(service.calculate(data)))
+    return ErlangAnswer.model_validate(_answer(await service.solve(data)))
 
 
 @router.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -69,6 +70,11 @@ class Measured:
         return ratio(c.answer_wait_seconds + c.abandon_wait_seconds, c.abandoned)
 
 
+async def solve(request: ErlangRequest) -> Staffing:
+    """`calculate` off the event loop: a large Erlang A search takes CPU for up to a second."""
+    return await asyncio.to_thread(calculate, request)
+
+
 def calculate(request: ErlangRequest) -> Staffing:
     """Erlang C (or A, with a patience) for the request's load and target."""
     load = Load(request.arrival_rate_per_hour / 3600, request.aht_seconds, request.patience_seconds)
@@ -127,7 +133,7 @@ async def queue_staffing(
     }
     given = {**target, **{k: v for k, v in given.items() if v is not None}}
     inputs = inputs_for(measured, given, erlang_a_wanted=erlang_a_wanted)
-    return measured, inputs, calculate(inputs)
+    return measured, inputs, await solve(inputs)
 
 
 async def measure(
