@@ -15,12 +15,15 @@ from services.contact.calls.routes import router as call_router
 from services.contact.consumers import scoring_events
 from services.contact.contacts.routes import router as contact_router
 from services.contact.customers.routes import router as customer_router
+from services.contact.kpis.routes import router as kpi_router
+from services.contact.kpis.worker import KpiRollup, running
 from services.contact.metrics import queue_metrics
 from services.contact.queues.routes import router as queue_router
 from services.contact.routing.connect import PhoneSystem
 from services.contact.routing.routes import router as routing_router
 from services.contact.routing.worker import Router
 from services.contact.settings import ContactSettings
+from services.contact.staffing.routes import router as staffing_router
 from services.contact.webhooks.routes import router as webhook_router
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS, CONTACT_ROUTING
@@ -30,7 +33,7 @@ from shared.metrics import add_metrics
 def routing(
     settings: ContactSettings,
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
-    """The router, running for the app's life: woken by every commit of the service."""
+    """The router, woken by every commit of the service, and the KPI roll-up, for the app's life."""
 
     @contextlib.asynccontextmanager
     async def resource(app: FastAPI) -> AsyncIterator[None]:
@@ -39,8 +42,11 @@ def routing(
             app.state.db.after_commit.append(router.wake)
             app.state.router = router
             task = asyncio.create_task(router.run(), name="contact-router")
+            rollup = KpiRollup(app.state.db, settings)
+            app.state.kpi_rollup = rollup
             try:
-                yield
+                async with running(rollup):
+                    yield
             finally:
                 task.cancel()
                 # A pass stuck on the database must not hold up the shutdown for long.
@@ -67,6 +73,8 @@ def create_app(settings: ContactSettings | None = None) -> FastAPI:
                 agent_router,
                 queue_router,
                 routing_router,
+                kpi_router,
+                staffing_router,
             ],
             publishes=[CONTACT_CALLS, CONTACT_CUSTOMERS, CONTACT_ROUTING],
             consumers=[scoring_events(settings)],

@@ -135,3 +135,23 @@ class ContactSettings(ServiceSettings):
             pairs = (item.split("=", 1) for item in value.split(",") if item.strip())
             return {k.strip(): float(v) for k, v in pairs}
         return value
+
+    kpi_short_abandon_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="A caller who hangs up within this many seconds of queueing abandoned short.",
+    )
+    kpi_first_contact_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="A contact is resolved at first contact if no repeat on its reason follows "
+        "within this many days.",
+    )
+    kpi_rollup_interval_seconds: float = Field(
+        default=60.0, gt=0, description="How often finished 15-minute KPI intervals are stored."
+    )
+    kpi_settle_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="An interval is stored this long after it ends (late provider events).",
+    )

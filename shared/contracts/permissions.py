@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, str] = {
     "queues:read": "Read queues and who waits in them.",
     "queues:manage": "Create queues and change their skills, targets, hours and overflow.",
     "work-items:create": "Put a chat, e-mail or call-back task in a queue's line.",
+    "kpis:read": "Read call-center KPIs, queues' live state and staffing calculations.",
     # complaints
     "complaints:read": "Read complaints, list them and read their audit trail.",
     "complaints:file": "File a complaint.",

@@ -39,6 +39,7 @@ _SUPERVISOR = _AGENT | {
     "model:read",
     "programmes:read",
     "programmes:manage",  # a programme spends on contacts and fills the queues supervisors run
+    "kpis:read",  # service level, handle times, occupancy, staffing
 }
 _ADMIN = _SUPERVISOR | {
     "customers:erase",  # erasure is irreversible: admins only

@@ -48,7 +48,8 @@ ROUTES: tuple[Route, ...] = (
     Route(re.compile(r"^/v1/(transactions|model|scores|programmes)(/.*)?$"), "scoring"),
     Route(
         re.compile(
-            r"^/v1/(contacts|customers|calls|webhooks|agents|queues|offers|work-items)(/.*)?$"
+            r"^/v1/(contacts|customers|calls|webhooks|agents|queues|offers|work-items"
+            r"|kpis|staffing)(/.*)?$"
         ),
         "contact",
     ),

@@ -1,0 +1,1 @@
+"""Contact-center KPIs: service level, speed of answer, handle time, abandonment, occupancy."""
