@@ -220,6 +220,10 @@ async def _wall(browser: Browser, base: str, lang: str, caller: str, category: s
     await expect(page.locator("#queues tbody tr[data-queue=support]")).to_be_visible()
     await expect(page.locator("#calls")).to_contain_text(caller, timeout=15_000)
     await expect(page.locator("#complaints")).to_contain_text(category, timeout=15_000)
+    # Both callers were answered within the queue's threshold: 100 % by queue and by tier.
+    support = page.locator("#queues tbody tr[data-queue=support] td")
+    await expect(support.nth(2)).to_have_text("100.0%", timeout=15_000)
+    await expect(page.locator("#tiers tbody tr").first).to_contain_text("100.0%")
     await _shot(page, f"{lang}-5-supervisor-wall")
     await context.close()
 

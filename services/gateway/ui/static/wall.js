@@ -61,9 +61,9 @@ function today() {
   return `from=${encodeURIComponent(start.toISOString())}&to=${encodeURIComponent(new Date().toISOString())}`;
 }
 
-async function quietly(path, fallback) {
+async function quietly(path, fallback, options) {
   try {
-    return await api(path);
+    return await api(path, options);
   } catch (error) {
     showError($("wall-error"), error);
     return fallback;
@@ -102,34 +102,51 @@ async function refresh() {
 }
 
 function groupsOf(kpis) {
-  return (kpis && (kpis.groups || kpis.rows || kpis.items)) || [];
+  return (kpis && kpis.groups) || [];
 }
 
-function keyOf(group, name) {
-  return group[name] ?? (group.key || {})[name] ?? group.group;
+function slOf(figures) {
+  return figures && figures.service_level ? figures.service_level.offered : null;
+}
+
+// Agents Erlang C asks for at today's measured arrival rate and handle time (80/20).
+async function recommended(today) {
+  const group = groupsOf(today)[0];
+  if (!group || !group.counters.offered || !group.figures.aht_seconds) return null;
+  const hours = (new Date(today.to) - new Date(today.from)) / 3.6e6;
+  if (hours <= 0) return null;
+  const answer = await quietly("/v1/staffing/erlang", null, {
+    method: "POST",
+    body: {
+      arrival_rate_per_hour: group.counters.offered / hours,
+      aht_seconds: group.figures.aht_seconds,
+      target_percent: 80,
+      target_seconds: 20,
+    },
+  });
+  return answer && answer.required.agents;
 }
 
 async function renderQueues(queues, kpis) {
   const body = $("queues").querySelector("tbody");
   const rows = [];
   for (const queue of queues) {
-    const [live, staffing] = await Promise.all([
-      quietly(`/v1/queues/${queue.id}/live`, {}),
-      quietly(`/v1/queues/${queue.id}/staffing`, {}),
-    ]);
-    const figures = groupsOf(kpis).find((g) => [queue.name, queue.id].includes(keyOf(g, "queue"))) || {};
-    const signedIn = Object.entries(live.agents || {})
+    const live = await quietly(`/v1/queues/${queue.id}/live`, {});
+    const needed = live.today ? await recommended(live.today) : null;
+    const group = groupsOf(kpis).find((g) => g.key.queue === queue.id);
+    const figures = group ? group.figures : {};
+    const signedIn = Object.entries(live.agents_by_presence || {})
       .filter(([presence]) => presence !== "offline")
       .reduce((sum, [, n]) => sum + n, 0);
     rows.push(el("tr", { "data-queue": queue.name },
       el("th", { scope: "row", text: queue.name }),
       el("td", { class: "num", "data-figure": "waiting", text: live.waiting ?? "—" }),
       el("td", { class: "num", text: clock(live.longest_wait_seconds) }),
-      el("td", { class: "num", text: percent(figures.service_level) }),
-      el("td", { class: "num", text: clock(figures.average_speed_of_answer_seconds ?? figures.asa_seconds) }),
+      el("td", { class: "num", text: percent(slOf(figures)) }),
+      el("td", { class: "num", text: clock(figures.asa_seconds) }),
       el("td", { class: "num", text: percent(figures.abandonment_rate) }),
-      el("td", { class: "num", text: signedIn }),
-      el("td", { class: "num", text: staffing.agents_needed ?? staffing.agents ?? "—" }),
+      el("td", { class: "num", "data-figure": "signed-in", text: signedIn }),
+      el("td", { class: "num", "data-figure": "needed", text: needed ?? "—" }),
     ));
   }
   body.replaceChildren(...rows);
@@ -148,12 +165,12 @@ function renderAgents(agents) {
 
 function renderTiers(kpis) {
   const body = $("tiers").querySelector("tbody");
-  body.replaceChildren(...groupsOf(kpis).map((g) => el("tr", {},
-    el("th", { scope: "row", text: nameOf("tier", keyOf(g, "tier")) }),
-    el("td", { class: "num", text: g.contacts ?? g.offered ?? "—" }),
-    el("td", { class: "num", text: percent(g.service_level) }),
-    el("td", { class: "num", text: clock(g.average_speed_of_answer_seconds ?? g.asa_seconds) }),
-    el("td", { class: "num", text: percent(g.abandonment_rate) }))));
+  body.replaceChildren(...groupsOf(kpis).map((g) => el("tr", { "data-tier": g.key.tier || "none" },
+    el("th", { scope: "row", text: g.key.tier ? nameOf("tier", g.key.tier) : t("wall.no_tier") }),
+    el("td", { class: "num", text: g.counters.offered }),
+    el("td", { class: "num", text: percent(slOf(g.figures)) }),
+    el("td", { class: "num", text: clock(g.figures.asa_seconds) }),
+    el("td", { class: "num", text: percent(g.figures.abandonment_rate) }))));
 }
 
 function renderSla(atRisk, breached) {
