@@ -19,6 +19,7 @@ from shared.contracts import ALL_TOPICS
 from shared.kafka import ensure_topics
 from tools.services import ROOT, SERVICES
 from tools.stack import Broker
+from tools.supervise import Supervisor
 from tools.system import System
 
 console = Console()
@@ -66,7 +67,10 @@ def main(
     data_dir: Path = typer.Option(ROOT / "var", help="Where the SQLite files and logs live."),
     broker_port: int = typer.Option(9092, help="Port of the local Kafka-protocol broker."),
 ) -> None:
-    """Start broker + gateway, contact, complaints and scoring; Ctrl-C stops them all."""
+    """Start broker + gateway, contact, complaints and scoring; Ctrl-C stops them all.
+
+    A service or the broker that dies is restarted (and the console says so); nothing else stops.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     log_dir = data_dir / "logs"
     log_dir.mkdir(exist_ok=True)
@@ -107,13 +111,11 @@ def main(
         with console.status("starting the services (migrations run at start)"):
             system.start()
         _print_ready(system, broker, key, log_dir)
+        supervisor = Supervisor(
+            system, broker, ALL_TOPICS, say=lambda text: console.print(f"[yellow]{text}[/yellow]")
+        )
         while not stopping:
-            dead = system.dead()
-            if dead:
-                names = ", ".join(s.info.name for s in dead)
-                console.print(f"[red]{names} stopped unexpectedly; see {log_dir}[/red]")
-                code = 1
-                break
+            _restart_what_died(supervisor)
             time.sleep(0.5)
     except Exception as exc:
         console.print(f"[red]could not start Rapport: {exc}[/red]")
@@ -124,6 +126,13 @@ def main(
             broker.stop()
         console.print("stopped: broker and services")
     sys.exit(code)
+
+
+def _restart_what_died(supervisor: Supervisor) -> None:
+    try:
+        supervisor.check()
+    except Exception as exc:
+        console.print(f"[red]could not restart: {exc}; trying again[/red]")
 
 
 def _print_ready(system: System, broker: Broker, key: str, log_dir: Path) -> None:
@@ -148,7 +157,10 @@ def _print_ready(system: System, broker: Broker, key: str, log_dir: Path) -> Non
     console.print(_sign_in_help(gateway), markup=False, highlight=False, soft_wrap=True)
     console.print("\nTry the call-event slice through the gateway:\n")
     console.print(_slice_curl(key, gateway), markup=False, highlight=False, soft_wrap=True)
-    console.print("\nCtrl-C stops everything.")
+    console.print(
+        "\nA service or the broker that stops is restarted and nothing is lost. "
+        "Ctrl-C stops everything."
+    )
 
 
 if __name__ == "__main__":
