@@ -21,7 +21,7 @@ async def test_every_service_ends_as_without_faults(tmp_path: Path, backend: str
         folder.mkdir(parents=True, exist_ok=True)
         return {s.name: s.sqlite_url(folder) for s in SERVICES}
 
-    found = await compare_runs(backend, tmp_path, urls, callers=10, faults=4, seed=7)
+    found = await compare_runs(backend, tmp_path, urls, callers=8, faults=4, seed=7)
 
     assert sum(found.faults.values()) >= 3, found.faults
     assert found.faults.get("broker", 0) >= 1, found.faults
