@@ -15,10 +15,10 @@ log = get_logger(__name__)
 class OffsetGuard(ConsumerRebalanceListener):  # type: ignore[misc]
     """Sends a group's consumer back to the start of each partition when its offsets are stale.
 
-    Offsets belong to one broker log. `starting()` (before the consumer starts), `replaced()`
-    (after each poll: at once when the poll fetched something and a quarter second has passed,
-    else every `check_interval` seconds) check that the broker still holds the log the group
-    read; on a new log (an in-memory broker restarted, topics recreated) every assigned
+    Offsets belong to one broker log. `starting()` (before the consumer starts) and
+    `replaced()` (after a poll, before what it fetched is applied, once `check_interval`
+    seconds have passed since the last check) check that the broker still holds the log the
+    group read; on a new log (an in-memory broker restarted, topics recreated) every assigned
     partition is read again from the start, because positions and committed offsets point into
     the old one. As the rebalance listener it also sends back to the start a partition whose
     committed offset lies past the end of its log. Reading again is safe: consumers skip the
@@ -53,10 +53,9 @@ class OffsetGuard(ConsumerRebalanceListener):  # type: ignore[misc]
             self._from_start = True
             log.warning("consumer_new_broker_log", group=self.group_id, broker_log=state.value)
 
-    async def replaced(self, *, fetched: bool) -> bool:
+    async def replaced(self) -> bool:
         """True (and every partition rewound) when the broker lost the log since the last check."""
-        since = time.monotonic() - self._checked_at
-        if since < self._check_interval and not (fetched and since >= 0.25):
+        if time.monotonic() - self._checked_at < self._check_interval:
             return False
         state = await self._incarnation.check()
         self._checked_at = time.monotonic()

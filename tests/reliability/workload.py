@@ -155,6 +155,8 @@ class Workload:
             body = {"to": step, **CLOSING.get(step, {})}
             url = f"/v1/complaints/{complaint}/transitions"
             response = await self._retry(client, "POST", url, json=body, accept=(409,))
+            while response.json().get("code") == "concurrent-update":  # a consumer's change
+                response = await self._retry(client, "POST", url, json=body, accept=(409,))
             if response.status_code == 409:
                 now = await self._retry(client, "GET", f"/v1/complaints/{complaint}")
                 assert now.json()["state"] == step, response.text  # the cut-off try went through
