@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from shared.contracts import ALL_TOPICS
-from shared.db import Database, OutboxMessage
+from shared.db import Database, OutboxMessage, ProcessedEvent
 from shared.kafka import ensure_topics
 from tests.contact.conftest import PUBLIC_BASE, TWILIO_TOKEN
 from tests.reliability.state import Difference, Table, compare, read_state, rows
@@ -56,6 +56,8 @@ class Run:
     restarts: list[str] = field(default_factory=list)
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
+    events: int = 0  # published (outbox rows)
+    applied: int = 0  # consumed and applied (processed-event rows)
     state: dict[str, dict[str, Table]] = field(default_factory=dict)
 
 
@@ -67,6 +69,8 @@ class Figures:
     callers: int
     faults: dict[str, int]
     requests: int
+    events_published: int
+    events_applied: int
     rows_checked: int
     lost: int
     doubled: int
@@ -114,6 +118,9 @@ async def run(
         result.requests = workload.requests
         for name, url in database_urls.items():
             result.state[name] = await read_state(url, workload.names())
+            published, applied = await _counts(url)
+            result.events += published
+            result.applied += applied
     finally:
         await asyncio.to_thread(system.stop)
         broker.stop()
@@ -166,6 +173,18 @@ async def _inject(
         result.faults[target] = result.faults.get(target, 0) + 1
 
 
+async def _counts(url: str) -> tuple[int, int]:
+    """Events a database published and events it applied."""
+    db = Database(url)
+    try:
+        async with db.sessionmaker() as session:
+            published = await session.scalar(select(func.count()).select_from(OutboxMessage))
+            applied = await session.scalar(select(func.count()).select_from(ProcessedEvent))
+            return int(published or 0), int(applied or 0)
+    finally:
+        await db.dispose()
+
+
 def _plan(faults: int, rng: random.Random) -> list[str]:
     """What to kill, in order: every part in turn (shuffled each round), the broker early."""
     plan: list[str] = []
@@ -216,6 +235,8 @@ def figures(backend: str, workload: Workload, clean: Run, faulty: Run) -> Figure
         callers=len(workload.callers),
         faults=faulty.faults,
         requests=faulty.requests,
+        events_published=faulty.events,
+        events_applied=faulty.applied,
         rows_checked=sum(rows(s) for s in clean.state.values()),
         lost=sum(len(d.lost) for d in differences),
         doubled=sum(len(d.doubled) for d in differences),
