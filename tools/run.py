@@ -7,7 +7,7 @@ import os
 import secrets
 import signal
 import sys
-import time
+import threading
 from pathlib import Path
 from types import FrameType
 
@@ -95,14 +95,7 @@ def main(
             "CONTACT_PUBLIC_BASE_URL": "http://127.0.0.1:8000",
         },
     )
-    stopping = False
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stopping = _stop_on_signals()
     code = 0
     try:
         with console.status("starting the broker"):
@@ -114,9 +107,9 @@ def main(
         supervisor = Supervisor(
             system, broker, ALL_TOPICS, say=lambda text: console.print(f"[yellow]{text}[/yellow]")
         )
-        while not stopping:
+        while not stopping.is_set():
             _restart_what_died(supervisor)
-            time.sleep(0.5)
+            stopping.wait(0.5)
     except Exception as exc:
         console.print(f"[red]could not start Rapport: {exc}[/red]")
         code = 1
@@ -126,6 +119,18 @@ def main(
             broker.stop()
         console.print("stopped: broker and services")
     sys.exit(code)
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM."""
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return stopping
 
 
 def _restart_what_died(supervisor: Supervisor) -> None:
