@@ -104,6 +104,9 @@ class Workload:
         for request in caller.calls[0]:
             await self._twilio(client, request)
         customer = await self._customer(client, caller.phone)
+        # Orders after scoring counted the call, in every run: the customer's states (prospect,
+        # first contact, first purchase) follow the order in which scoring learns the facts.
+        await self._contact_counted(client, customer)
         body = {"transactions": [{**o, "customer_id": customer} for o in caller.orders]}
         await self._retry(client, "POST", "/v1/transactions", json=body)
         if caller.complaint:
@@ -130,6 +133,14 @@ class Workload:
         customer = str(found.json()["customer"]["customer_id"])
         self.customers[phone] = customer
         return customer
+
+    async def _contact_counted(self, client: httpx.AsyncClient, customer: str) -> None:
+        for _ in range(1200):
+            score = await self._retry(client, "GET", f"/v1/customers/{customer}/score")
+            if score.json()["contacts"]["count"] >= 1:
+                return
+            await asyncio.sleep(0.1)
+        raise _GaveUpError(f"scoring never counted the call of {customer}")
 
     async def _complaint(self, client: httpx.AsyncClient, caller: Caller, customer: str) -> None:
         description = f"Complaint of caller {caller.n}: charged twice."
