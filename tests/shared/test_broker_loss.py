@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import CommitFailedError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts import registry
@@ -152,17 +153,25 @@ async def test_a_mark_tells_the_same_log_from_a_new_one(
 
 
 async def _commit(bootstrap: str, group: str, topic: str, offset: int) -> None:
-    """Commit `offset` for `group` on partition 0, as a consumer of the old log had."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        tp = TopicPartition(topic, 0)
-        consumer.assign([tp])
-        await consumer.commit({tp: offset})
-    finally:
-        await consumer.stop()
+    """Commit `offset` for `group` on partition 0, as a consumer of the old log had.
+
+    The broker refuses while a member that just left is still in the group: try again.
+    """
+    for _ in range(50):
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            tp = TopicPartition(topic, 0)
+            consumer.assign([tp])
+            await consumer.commit({tp: offset})
+            return
+        except CommitFailedError:
+            await asyncio.sleep(0.2)
+        finally:
+            await consumer.stop()
+    raise AssertionError(f"could not commit {offset} for {group}")
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -173,7 +182,8 @@ async def test_a_consumer_reads_a_new_log_from_its_start(
 
     Offset 10 was committed on the old log. The new log holds four of those events sent
     again and six new ones: offset 10 is its end, and a consumer starting there would never
-    apply the six new events. Each of them is applied, once.
+    apply the six new events. Each of them is applied, once. Then a group whose committed
+    offset lies past the end of the log reads it from the start.
     """
     topic = topic_prefix + CONTACT_CALLS
     group = topic_prefix + "scoring.calls"
@@ -182,10 +192,10 @@ async def test_a_consumer_reads_a_new_log_from_its_start(
     async def record(session: AsyncSession, event: Any, envelope: CloudEvent) -> None:
         applied.append(envelope.id)
 
-    def runner() -> ConsumerRunner:
+    def runner(group_id: str = group) -> ConsumerRunner:
         return ConsumerRunner(
             db,
-            group_id=group,
+            group_id=group_id,
             topics=[CONTACT_CALLS],
             handlers={CallEventRecordedV1.type: record},
             registry=registry,
@@ -210,3 +220,16 @@ async def test_a_consumer_reads_a_new_log_from_its_start(
         await eventually(lambda: len(applied) == 16, timeout=20, what="the six new events")
         await asyncio.sleep(0.5)
     assert sorted(applied) == sorted(e.id for e in before + after)
+
+    # Same log; a group that had read it, with a committed offset past its end (the topic was
+    # recreated under it): it reads the partition from the start.
+    other = topic_prefix + "complaints.calls"
+    marked = BrokerIncarnation(
+        own_broker.bootstrap, key=f"group:{other}", topic_prefix=topic_prefix
+    )
+    assert await marked.check() is LogState.UNKNOWN  # as its earlier run left it
+    await _commit(own_broker.bootstrap, other, topic, 100)
+    third = runner(other)
+    async with running(third):
+        await eventually(lambda: len(applied) == 26, timeout=20, what="the log read again")
+    assert third.offsets.rewound == 1
