@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: venv run demo test browser lint migrate events docs bench clean
+.PHONY: venv run demo test chaos browser lint migrate events docs bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ browser: ## Debian's chromium and a Chinese font for the page tests (installed w
 	@command -v chromium >/dev/null && test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "the page tests need chromium and fonts-wqy-microhei: run make test as root, or apt-get install them first" >&2; exit 1; fi; }
+
+chaos: venv ## crash test, long form: SIGKILLs and broker kills on SQLite and PostgreSQL; figures in bench/results/chaos.json
+	@$(BIN)/python -m tests.reliability.chaos
 
 lint: venv ## ruff, formatting, generated docs fresh, mypy strict, layer contracts, code size
 	@$(BIN)/ruff check .

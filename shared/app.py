@@ -85,15 +85,6 @@ def broker_side(spec: ServiceSpec, db: Database) -> BrokerSide:
     """The outbox relay and one runner per consumer group, wired to `db`."""
     settings = spec.settings
     prefix = settings.kafka_topic_prefix
-    relay = OutboxRelay(
-        db,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        client_id=spec.name,
-        topic_prefix=prefix,
-        poll_interval=settings.relay_poll_interval_seconds,
-        max_backoff=settings.relay_max_backoff_seconds,
-    )
-    db.after_commit.append(relay.wake)
     topics = {prefix + t for t in spec.publishes}
     runners: list[ConsumerRunner] = []
     for consumer in spec.consumers:
@@ -113,6 +104,18 @@ def broker_side(spec: ServiceSpec, db: Database) -> BrokerSide:
                 max_attempts=settings.consumer_max_attempts,
             )
         )
+    relay = OutboxRelay(
+        db,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=spec.name,
+        topic_prefix=prefix,
+        poll_interval=settings.relay_poll_interval_seconds,
+        max_backoff=settings.relay_max_backoff_seconds,
+        topics=sorted(topics),
+        partitions=settings.kafka_topic_partitions,
+        republish_window=settings.relay_republish_window_seconds,
+    )
+    db.after_commit.append(relay.wake)
     return BrokerSide(relay=relay, runners=runners, topics=sorted(topics))
 
 

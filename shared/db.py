@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     event,
     text,
+    update,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
@@ -117,6 +118,18 @@ class ProcessedEvent(PlumbingBase):
     consumer: Mapped[str] = mapped_column(String(200), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     processed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+async def mark_unpublished(db: Database, *, since: dt.datetime) -> int:
+    """Outbox rows published at or after `since` become unpublished again; how many."""
+    async with db.sessionmaker() as session:
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.published_at >= since)
+            .values(published_at=None)
+        )
+        await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def is_sqlite(url: str) -> bool:

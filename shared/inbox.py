@@ -19,6 +19,7 @@ from shared.db import Database, ProcessedEvent, chunks
 from shared.events import CloudEvent, Event, EventRegistry, UndecodableEventError
 from shared.kafka import make_consumer, make_producer
 from shared.logging import get_logger, request_id_var
+from shared.offsets import OffsetGuard
 
 log = get_logger(__name__)
 
@@ -94,7 +95,8 @@ class ConsumerRunner:
     alone is dead-lettered and the others are kept.
     Transient errors are retried with backoff for as long as they last; other errors up to
     `max_attempts` times, after which the record goes to `<group_id>.dlq` with the error in
-    its headers and the consumer moves on.
+    its headers and the consumer moves on. An `OffsetGuard` reads every partition again from
+    the start when the broker lost the log the offsets belong to.
     """
 
     def __init__(
@@ -125,6 +127,7 @@ class ConsumerRunner:
         self._max_backoff = max_backoff
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
+        self.offsets = OffsetGuard(bootstrap_servers, group_id=group_id, topic_prefix=topic_prefix)
         self.processed = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -150,18 +153,21 @@ class ConsumerRunner:
                     backoff = min(backoff * 2, self._max_backoff)
         finally:
             await self._stop()
+            await self.offsets.close()
 
     async def _start(self) -> None:
         consumer = make_consumer(
             self._bootstrap,
             group_id=self.group_id,
-            topics=self._topics,
+            topics=(),
             client_id=self.group_id,
             session_timeout_ms=self._session_timeout_ms,
         )
         producer = make_producer(self._bootstrap, client_id=f"{self.group_id}-dlq")
         try:
+            await self.offsets.starting(consumer)
             await asyncio.wait_for(consumer.start(), 15)
+            consumer.subscribe(self._topics, listener=self.offsets)
             await asyncio.wait_for(producer.start(), 15)
         except BaseException:
             for client in (consumer, producer):
@@ -185,6 +191,8 @@ class ConsumerRunner:
         assert consumer is not None
         while True:
             batches = await consumer.getmany(timeout_ms=500)
+            if await self.offsets.replaced():
+                continue  # what was fetched may come from anywhere in the new log
             for tp, records in batches.items():
                 await self.handle_records(records)
                 await self._commit(consumer, tp, records[-1].offset + 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -65,9 +65,14 @@ def make_consumer(
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: Iterable[str], *, partitions: int, timeout: float = 10.0
+    bootstrap_servers: str,
+    topics: Iterable[str],
+    *,
+    partitions: int,
+    timeout: float = 10.0,
+    config: Mapping[str, str] | None = None,
 ) -> None:
-    """Create the topics that don't exist yet; existing ones are left as they are."""
+    """Create the topics that do not exist yet, with `config`; existing ones are left alone."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
     await asyncio.wait_for(admin.start(), timeout)
     try:
@@ -75,7 +80,15 @@ async def ensure_topics(
         missing = [t for t in dict.fromkeys(topics) if t not in existing]
         if not missing:
             return
-        new = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
+        new = [
+            NewTopic(
+                t,
+                num_partitions=partitions,
+                replication_factor=1,
+                topic_configs=dict(config or {}),
+            )
+            for t in missing
+        ]
         with contextlib.suppress(TopicAlreadyExistsError):
             await asyncio.wait_for(admin.create_topics(new), timeout)
         log.info("topics_created", topics=missing, partitions=partitions)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import time
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -12,9 +14,10 @@ from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from shared.db import Database, OutboxMessage, is_sqlite, utcnow
+from shared.db import Database, OutboxMessage, is_sqlite, mark_unpublished, utcnow
 from shared.events import CONTENT_TYPE, CloudEvent, Event, to_envelope
-from shared.kafka import make_producer
+from shared.incarnation import BrokerIncarnation, LogState
+from shared.kafka import ensure_topics, make_producer
 from shared.logging import current_request_id, get_logger
 
 log = get_logger(__name__)
@@ -100,6 +103,11 @@ class OutboxRelay:
     While the broker is down it backs off (doubling up to `max_backoff`) and keeps the rows.
     On PostgreSQL an advisory lock makes exactly one relay per database active, so several
     replicas of a service never interleave one key's events.
+
+    Published rows stay. At most every `check_interval` s, before sending, the relay checks
+    that the broker still holds the log it published to (`BrokerIncarnation`); if not (an
+    in-memory broker restarted, topics recreated) it makes `topics` again and resends, in id
+    order, every row published in the last `republish_window` s; consumers drop duplicates.
     """
 
     def __init__(
@@ -114,6 +122,10 @@ class OutboxRelay:
         batch_size: int = 2000,
         send_timeout: float = 10.0,
         max_batch_bytes: int = 512 * 1024,
+        topics: Sequence[str] = (),
+        partitions: int = 3,
+        republish_window: float = 86400.0,
+        check_interval: float = 1.0,
     ) -> None:
         self._db = db
         self._bootstrap = bootstrap_servers
@@ -128,7 +140,17 @@ class OutboxRelay:
         self._producer: AIOKafkaProducer | None = None
         self._wakeup = asyncio.Event()
         self._lock_conn: AsyncConnection | None = None
+        self._topics = list(topics)
+        self._partitions = partitions
+        self._republish_window = dt.timedelta(seconds=republish_window)
+        self._check_interval = check_interval
+        self._incarnation = BrokerIncarnation(
+            bootstrap_servers, key=f"relay:{client_id}", topic_prefix=topic_prefix
+        )
+        self._log_checked_at: float | None = None
         self.published = 0
+        self.republished = 0
+        self.log_checks = 0
         self.broker_ok = False
 
     def wake(self) -> None:
@@ -159,6 +181,7 @@ class OutboxRelay:
                     backoff = min(backoff * 2, self._max_backoff)
         finally:
             await self._reset_producer()
+            await self._incarnation.close()
             await self._release_leadership()
 
     async def publish_batch(self) -> int:
@@ -169,9 +192,17 @@ class OutboxRelay:
         acknowledged; partitions go in parallel. A partition stops at its first failed batch:
         nothing after it in that partition is sent this round, so a retry re-sends from the
         failed row and the first copy of every event on a partition is in outbox order. The
-        rows acknowledged are marked published in one statement.
+        rows acknowledged are marked published in one statement. First, when it is time, the
+        relay makes sure the broker still holds the log it published to.
         """
         rows = await self._oldest_unpublished()
+        try:
+            if await self._follow_broker_log():
+                rows = await self._oldest_unpublished()
+        except Exception as error:
+            if rows:
+                await self._record_failure(rows[0].id, error)
+            raise
         if not rows:
             return 0
         producer = await self._ensure_producer()
@@ -190,6 +221,28 @@ class OutboxRelay:
             raise failures[0][1]
         self.broker_ok = True
         return len(sent_ids)
+
+    async def _follow_broker_log(self) -> bool:
+        """On a broker that lost the log (or never had it): topics and recent rows again."""
+        now = time.monotonic()
+        if self._log_checked_at is not None and now - self._log_checked_at < self._check_interval:
+            return False
+        count = 0
+        state = await self._incarnation.check()
+        if state is not LogState.SAME:
+            if self._topics:
+                await ensure_topics(self._bootstrap, self._topics, partitions=self._partitions)
+            count = await self.republish_recent()
+            log.warning("outbox_republish", broker_log=state.value, rows=count)
+        self._log_checked_at = time.monotonic()
+        self.log_checks += 1
+        return count > 0
+
+    async def republish_recent(self) -> int:
+        """Mark the rows published within the window unpublished again; how many."""
+        count = await mark_unpublished(self._db, since=utcnow() - self._republish_window)
+        self.republished += count
+        return count
 
     async def _oldest_unpublished(self) -> list[_Row]:
         async with self._db.sessionmaker() as session:
@@ -294,6 +347,7 @@ class OutboxRelay:
         return self._producer
 
     async def _reset_producer(self) -> None:
+        self._log_checked_at = None  # whatever went wrong, look at the broker's log first
         producer, self._producer = self._producer, None
         if producer is not None:
             with contextlib.suppress(Exception):

@@ -40,6 +40,14 @@ class ServiceSettings(BaseSettings):
         gt=0,
         description="Longest wait between relay attempts while the broker is down.",
     )
+    relay_republish_window_seconds: float = Field(
+        default=86400.0,
+        ge=0,
+        description=(
+            "Outbox rows published this recently are sent again when the broker lost its log "
+            "(an in-memory broker restarted, topics recreated); consumers drop what they had."
+        ),
+    )
     kafka_session_timeout_ms: int = Field(
         default=10000,
         ge=1000,

@@ -7,7 +7,7 @@ import os
 import secrets
 import signal
 import sys
-import time
+import threading
 from pathlib import Path
 from types import FrameType
 
@@ -19,6 +19,7 @@ from shared.contracts import ALL_TOPICS
 from shared.kafka import ensure_topics
 from tools.services import ROOT, SERVICES
 from tools.stack import Broker
+from tools.supervise import Supervisor
 from tools.system import System
 
 console = Console()
@@ -79,7 +80,10 @@ def main(
     data_dir: Path = typer.Option(ROOT / "var", help="Where the SQLite files and logs live."),
     broker_port: int = typer.Option(9092, help="Port of the local Kafka-protocol broker."),
 ) -> None:
-    """Start broker + gateway, contact, complaints and scoring; Ctrl-C stops them all."""
+    """Start broker + gateway, contact, complaints and scoring; Ctrl-C stops them all.
+
+    A service or the broker that dies is restarted (and the console says so); nothing else stops.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     log_dir = data_dir / "logs"
     log_dir.mkdir(exist_ok=True)
@@ -96,14 +100,7 @@ def main(
         log_dir=log_dir,
         extra_env=_embedded_env(data_dir, internal_secret, twilio_token),
     )
-    stopping = False
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stopping = _stop_on_signals()
     code = 0
     try:
         with console.status("starting the broker"):
@@ -112,14 +109,12 @@ def main(
         with console.status("starting the services (migrations run at start)"):
             system.start()
         _print_ready(system, broker, key, log_dir)
-        while not stopping:
-            dead = system.dead()
-            if dead:
-                names = ", ".join(s.info.name for s in dead)
-                console.print(f"[red]{names} stopped unexpectedly; see {log_dir}[/red]")
-                code = 1
-                break
-            time.sleep(0.5)
+        supervisor = Supervisor(
+            system, broker, ALL_TOPICS, say=lambda text: console.print(f"[yellow]{text}[/yellow]")
+        )
+        while not stopping.is_set():
+            _restart_what_died(supervisor)
+            stopping.wait(0.5)
     except Exception as exc:
         console.print(f"[red]could not start Rapport: {exc}[/red]")
         code = 1
@@ -129,6 +124,25 @@ def main(
             broker.stop()
         console.print("stopped: broker and services")
     sys.exit(code)
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM."""
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return stopping
+
+
+def _restart_what_died(supervisor: Supervisor) -> None:
+    try:
+        supervisor.check()
+    except Exception as exc:
+        console.print(f"[red]could not restart: {exc}; trying again[/red]")
 
 
 def _print_ready(system: System, broker: Broker, key: str, log_dir: Path) -> None:
@@ -153,7 +167,10 @@ def _print_ready(system: System, broker: Broker, key: str, log_dir: Path) -> Non
     console.print(_sign_in_help(gateway), markup=False, highlight=False, soft_wrap=True)
     console.print("\nTry the call-event slice through the gateway:\n")
     console.print(_slice_curl(key, gateway), markup=False, highlight=False, soft_wrap=True)
-    console.print("\nCtrl-C stops everything.")
+    console.print(
+        "\nA service or the broker that stops is restarted and nothing is lost. "
+        "Ctrl-C stops everything."
+    )
 
 
 if __name__ == "__main__":

@@ -114,6 +114,15 @@ class Broker:
         _RUNNING.append(self)
         return self
 
+    def exit_code(self) -> int | None:
+        """The exit code if the broker was started and its process has ended, else None."""
+        return None if self.process is None else self.process.poll()
+
+    def restart(self, *, timeout: float = 20.0) -> Broker:
+        """Start the broker again on the same port (empty: it kept everything in memory)."""
+        self.stop()
+        return self.start(timeout=timeout)
+
     def stop(self) -> None:
         """Stop the broker (its data is gone: it keeps everything in memory)."""
         if self in _RUNNING:

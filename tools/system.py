@@ -122,6 +122,14 @@ class System:
         self.processes[index] = self._spawn(old.info)
         self.wait_ready(timeout=timeout)
 
+    def respawn(self, name: str) -> ServiceProcess:
+        """Start service `name` again in place of its exited process (readiness not awaited)."""
+        index = next(i for i, s in enumerate(self.processes) if s.info.name == name)
+        old = self.processes[index]
+        stop_process(old.process)
+        self.processes[index] = self._spawn(old.info)
+        return self.processes[index]
+
     def wait_ready(self, *, timeout: float) -> None:
         """Block until every service is ready; raise naming the ones that are not."""
         deadline = time.monotonic() + timeout
