@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contact.surveys.models import Survey
@@ -36,3 +36,10 @@ async def surveys_of_customer(
     query = select(Survey).where(Survey.customer_id == customer_id)
     query = newest_first(query, Survey.sent_at, Survey.id, cursor=cursor, limit=limit)
     return list((await session.scalars(query)).all())
+
+
+async def blank_comments(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    """Drop the free-text comments of a customer's survey answers (their scores stay)."""
+    await session.execute(
+        update(Survey).where(Survey.customer_id == customer_id).values(comment=None)
+    )

@@ -22,6 +22,28 @@ async def _completed(client: httpx.AsyncClient) -> list[dict[str, Any]]:
         return [json.loads(p)["data"] for p in payloads.all()]
 
 
+async def _answer_once(client: httpx.AsyncClient, survey_id: str) -> dict[str, Any]:
+    """Answers that miss or add a question are refused; the same answer again is harmless."""
+    answer_url = f"/v1/surveys/{survey_id}/answer"
+    short = await client.post(answer_url, json={"csat": 2})
+    assert (short.status_code, short.json()["missing"]) == (422, ["quality"])
+    extra = await client.post(
+        answer_url, json={"csat": 2, "nps": 3, "expected_quality": 4, "perceived_quality": 3}
+    )
+    assert (extra.status_code, extra.json()["unasked"]) == (422, ["nps"])
+    answer = {"csat": 2, "expected_quality": 4, "perceived_quality": 3, "comment": "slow"}
+    answered = await client.post(answer_url, json=answer)
+    assert answered.status_code == 200, answered.text
+    assert (answered.json()["state"], answered.json()["quality"]) == ("answered", "unacceptable")
+    retried = await client.post(answer_url, json=answer)
+    assert retried.json()["answered_at"] == answered.json()["answered_at"]
+    changed = await client.post(answer_url, json=answer | {"csat": 5})
+    assert (changed.status_code, changed.json()["code"]) == (409, "survey-answered")
+
+    body: dict[str, Any] = answered.json()
+    return body
+
+
 async def test_a_survey_is_sent_after_a_contact_answered_once_and_published(
     app_client: httpx.AsyncClient,
 ) -> None:
@@ -56,21 +78,8 @@ async def test_a_survey_is_sent_after_a_contact_answered_once_and_published(
     )
     assert by_mail.json()["channel"] == "email"
 
-    answer_url = f"/v1/surveys/{survey['id']}/answer"
-    short = await app_client.post(answer_url, json={"csat": 2})
-    assert (short.status_code, short.json()["missing"]) == (422, ["quality"])
-    extra = await app_client.post(
-        answer_url, json={"csat": 2, "nps": 3, "expected_quality": 4, "perceived_quality": 3}
-    )
-    assert (extra.status_code, extra.json()["unasked"]) == (422, ["nps"])
-    answer = {"csat": 2, "expected_quality": 4, "perceived_quality": 3, "comment": "slow"}
-    answered = await app_client.post(answer_url, json=answer)
-    assert answered.status_code == 200, answered.text
-    assert (answered.json()["state"], answered.json()["quality"]) == ("answered", "unacceptable")
-    retried = await app_client.post(answer_url, json=answer)
-    assert retried.json()["answered_at"] == answered.json()["answered_at"]
-    changed = await app_client.post(answer_url, json=answer | {"csat": 5})
-    assert (changed.status_code, changed.json()["code"]) == (409, "survey-answered")
+    answered = await _answer_once(app_client, survey["id"])
+    assert answered["quality"] == "unacceptable"
 
     [event] = await _completed(app_client)
     assert event | {"answered_at": None} == {
@@ -95,3 +104,6 @@ async def test_a_survey_is_sent_after_a_contact_answered_once_and_published(
         by_mail.json()["id"],
         survey["id"],
     ]
+    await app_client.delete(f"/v1/customers/{customer_id}")
+    erased = (await app_client.get(f"/v1/surveys/{survey['id']}")).json()
+    assert (erased["comment"], erased["csat"]) == (None, 2)
