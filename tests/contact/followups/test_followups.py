@@ -10,9 +10,9 @@ import httpx
 
 from shared.contracts.complaints import ComplaintClosedV1
 from shared.contracts.scoring import TierChangedV1
-from shared.contracts.topics import COMPLAINTS_COMPLAINTS, SCORING_SCORES
+from shared.contracts.topics import COMPLAINTS_COMPLAINTS, CONTACT_SURVEYS, SCORING_SCORES
 from shared.events import Event, to_envelope
-from tests.kafka_helpers import eventually, produce
+from tests.kafka_helpers import eventually, produce, read_topic
 
 T0 = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
 
@@ -102,6 +102,8 @@ async def test_a_gold_customer_answering_csat_1_gets_a_call_back_in_the_senior_q
     assert item["subject"] == "Call back: CSAT 1/5 after a contact"
     assert item["priority_reasons"]["tier"] > 0
     assert await _follow_ups(app_client, iron) == []
+    published = await read_topic(broker, topic_prefix + CONTACT_SURVEYS, expect=2)
+    assert sorted((r.key or b"").decode() for r in published) == sorted([gold, iron])
 
 
 async def test_policies_are_data_and_each_trigger_follows_up_once(

@@ -44,20 +44,21 @@ async def _answer_once(client: httpx.AsyncClient, survey_id: str) -> dict[str, A
     return body
 
 
+def _email(customer_id: str) -> dict[str, str]:
+    return {
+        "channel": "email",
+        "external_id": "m-1",
+        "customer_id": customer_id,
+        "occurred_at": "2026-11-02T10:00:00+00:00",
+    }
+
+
 async def test_a_survey_is_sent_after_a_contact_answered_once_and_published(
     app_client: httpx.AsyncClient,
 ) -> None:
     call = (await app_client.post("/v1/contacts/events", json=call_event())).json()
     customer_id, call_id = call["customer_id"], call["call_record_id"]
-    email = await app_client.post(
-        "/v1/contacts",
-        json={
-            "channel": "email",
-            "external_id": "m-1",
-            "customer_id": customer_id,
-            "occurred_at": "2026-11-02T10:00:00+00:00",
-        },
-    )
+    email = await app_client.post("/v1/contacts", json=_email(customer_id))
     sent = await app_client.post(
         "/v1/surveys", json={"call_id": call_id, "questions": ["csat", "quality"], "via": "ivr"}
     )
