@@ -43,3 +43,10 @@ async def blank_comments(session: AsyncSession, customer_id: uuid.UUID) -> None:
     await session.execute(
         update(Survey).where(Survey.customer_id == customer_id).values(comment=None)
     )
+
+
+async def move_surveys(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> None:
+    """Give `target` every survey of `source` (a merge)."""
+    await session.execute(
+        update(Survey).where(Survey.customer_id == source).values(customer_id=target)
+    )

@@ -44,6 +44,20 @@ async def _answer_once(client: httpx.AsyncClient, survey_id: str) -> dict[str, A
     return body
 
 
+async def _merged_then_erased(client: httpx.AsyncClient, customer_id: str, survey_id: str) -> None:
+    """Surveys move with a merge; erasing the survivor drops the answers' comments."""
+    survivor = (await client.post("/v1/customers", json={"name": "Ada"})).json()["customer_id"]
+    merged = await client.post(
+        f"/v1/customers/{survivor}/merge", json={"merge_customer_id": customer_id}
+    )
+    assert merged.status_code == 200, merged.text
+    moved = (await client.get(f"/v1/customers/{survivor}/surveys")).json()["items"]
+    assert len(moved) == 2
+    await client.delete(f"/v1/customers/{survivor}")
+    erased = (await client.get(f"/v1/surveys/{survey_id}")).json()
+    assert (erased["customer_id"], erased["comment"], erased["csat"]) == (survivor, None, 2)
+
+
 def _email(customer_id: str) -> dict[str, str]:
     return {
         "channel": "email",
@@ -105,6 +119,4 @@ async def test_a_survey_is_sent_after_a_contact_answered_once_and_published(
         by_mail.json()["id"],
         survey["id"],
     ]
-    await app_client.delete(f"/v1/customers/{customer_id}")
-    erased = (await app_client.get(f"/v1/surveys/{survey['id']}")).json()
-    assert (erased["comment"], erased["csat"]) == (None, 2)
+    await _merged_then_erased(app_client, customer_id, survey["id"])
