@@ -21,16 +21,9 @@ from services.contact.surveys.quality import low_score
 from shared.contracts.contact import QualityClass
 
 Level = Literal["basic", "passive", "responsible", "proactive", "partner"]
-# From the least to the most contact after the sale.
+# From the least to the most contact after the sale; their names are in the catalogue
+# (`relationship_level`).
 LEVELS: tuple[Level, ...] = get_args(Level)
-# Chinese and English names, as the textbooks give them.
-NAMES: dict[Level, tuple[str, str]] = {
-    "basic": ("基本型", "basic"),
-    "passive": ("被动型", "passive"),
-    "responsible": ("责任型", "responsible"),
-    "proactive": ("能动型", "proactive"),
-    "partner": ("伙伴型", "partner"),
-}
 DOES: dict[Level, str] = {
     "basic": "No further contact after the sale.",
     "passive": "The customer may call; no call-back tasks.",

@@ -8,7 +8,7 @@ from typing import Annotated, cast
 from fastapi import APIRouter, Query
 
 from services.contact.followups import service
-from services.contact.followups.levels import DOES, LEVELS, NAMES, Level
+from services.contact.followups.levels import DOES, LEVELS, Level
 from services.contact.followups.models import FollowUpPolicy
 from services.contact.followups.schemas import (
     CustomerKind,
@@ -20,13 +20,22 @@ from services.contact.followups.schemas import (
     PolicyWrite,
 )
 from shared.api import Session, allow, problem
+from shared.i18n import name_of
 
 router = APIRouter(tags=["follow-ups"])
 
 
+def _names(level: Level) -> tuple[str, str]:
+    """The level's Chinese and English names, from the catalogue."""
+    return (
+        name_of("relationship_level", level, "zh") or level,
+        name_of("relationship_level", level, "en") or level,
+    )
+
+
 def _read(policy: FollowUpPolicy) -> PolicyRead:
     level = cast(Level, policy.level)
-    zh, en = NAMES[level]
+    zh, en = _names(level)
     return PolicyRead.model_validate(
         {
             "tier": policy.tier,
@@ -49,7 +58,7 @@ def _read(policy: FollowUpPolicy) -> PolicyRead:
 )
 async def list_levels() -> list[LevelRead]:
     return [
-        LevelRead(level=level, name_zh=NAMES[level][0], name_en=NAMES[level][1], does=DOES[level])
+        LevelRead(level=level, name_zh=_names(level)[0], name_en=_names(level)[1], does=DOES[level])
         for level in LEVELS
     ]
 

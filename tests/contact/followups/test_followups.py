@@ -122,7 +122,7 @@ async def test_policies_are_data_and_each_trigger_follows_up_once(
     )
     assert (changed.json()["level_name_zh"], changed.json()["level_name_en"]) == (
         "责任型",
-        "responsible",
+        "Responsible",
     )
     bad = await app_client.put("/v1/follow-up-policies/platinum/consumer", json={"level": "basic"})
     assert bad.status_code == 422

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from services.contact.followups.levels import (
     LEVELS,
-    NAMES,
     ChurnRiskRaised,
     ComplaintClosed,
     FirstPurchase,
@@ -58,13 +57,3 @@ def test_the_task_says_why() -> None:
     assert follow_up_for("responsible", WELCOME, csat_at_most=2) == (
         "Welcome call after the first purchase (silver customer)"
     )
-
-
-def test_levels_carry_the_textbook_names() -> None:
-    assert [NAMES[level][0] for level in LEVELS] == [
-        "基本型",
-        "被动型",
-        "责任型",
-        "能动型",
-        "伙伴型",
-    ]

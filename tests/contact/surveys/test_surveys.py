@@ -95,6 +95,8 @@ async def test_a_survey_is_sent_after_a_contact_answered_once_and_published(
 
     answered = await _answer_once(app_client, survey["id"])
     assert answered["quality"] == "unacceptable"
+    named = await app_client.get(f"/v1/surveys/{survey['id']}", params={"lang": "zh"})
+    assert named.json()["quality_name"] == "不满意"
 
     [event] = await _completed(app_client)
     assert event | {"answered_at": None} == {
