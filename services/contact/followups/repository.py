@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contact.followups.models import FollowUp, FollowUpPolicy
+from services.contact.models import WorkItem
 from shared.pagination import newest_first
 
 
@@ -31,3 +32,17 @@ async def follow_ups_of_customer(
     query = select(FollowUp).where(FollowUp.customer_id == customer_id)
     query = newest_first(query, FollowUp.created_at, FollowUp.id, cursor=cursor, limit=limit)
     return list((await session.scalars(query)).all())
+
+
+async def open_follow_up_item(session: AsyncSession, customer_id: uuid.UUID) -> WorkItem | None:
+    """A call-back task a policy created for the customer that is not finished yet."""
+    query = (
+        select(WorkItem)
+        .join(FollowUp, FollowUp.work_item_id == WorkItem.id)
+        .where(
+            FollowUp.customer_id == customer_id,
+            WorkItem.state.in_(("waiting", "offered", "assigned")),
+        )
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()

@@ -47,8 +47,10 @@ async def follow_up(
 ) -> FollowUp | None:
     """The call-back task the customer's policy calls for after `trigger`, routed at once.
 
-    Once per `trigger_key`: a trigger seen again creates nothing. None when the policy's level
-    does nothing after `trigger`, or the customer is unknown or erased.
+    Once per `trigger_key`: a trigger seen again creates nothing. A customer with a call-back
+    task still open (waiting, offered or in an agent's hands) gets no second one: the new
+    trigger is recorded against that task. None when the policy's level does nothing after
+    `trigger`, or the customer is unknown or erased.
     """
     customer = await _live_customer(session, customer_id)
     if customer is None:
@@ -62,29 +64,30 @@ async def follow_up(
     subject = follow_up_for(level, trigger, csat_at_most=policy.csat_at_most)
     if subject is None:
         return None
+    record = FollowUp(
+        id=uuid.uuid4(),
+        trigger_key=trigger_key,
+        trigger=trigger.name,
+        customer_id=customer.id,
+        level=level,
+        reason=subject,
+        created_at=now,
+    )
     try:
         # The task and its record stand or fall together: a trigger seen twice leaves one task.
         async with session.begin_nested():
-            item = await lines.enter_line(
-                session,
-                settings,
-                queue_name=policy.queue,
-                channel="callback",
-                entered_at=now,
-                customer_id=customer.id,
-                subject=subject,
-            )
-            record = FollowUp(
-                id=uuid.uuid4(),
-                trigger_key=trigger_key,
-                trigger=trigger.name,
-                customer_id=customer.id,
-                level=level,
-                reason=subject,
-                queue_id=item.queue_id,
-                work_item_id=item.id,
-                created_at=now,
-            )
+            item = await repository.open_follow_up_item(session, customer.id)
+            if item is None:
+                item = await lines.enter_line(
+                    session,
+                    settings,
+                    queue_name=policy.queue,
+                    channel="callback",
+                    entered_at=now,
+                    customer_id=customer.id,
+                    subject=subject,
+                )
+            record.queue_id, record.work_item_id = item.queue_id, item.id
             session.add(record)
             await session.flush()
     except IntegrityError:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from shared.contracts.complaints import ComplaintClosedV1
-from shared.contracts.scoring import TierChangedV1
+from shared.contracts.scoring import ChurnRiskRaisedV1, TierChangedV1
 from shared.contracts.topics import COMPLAINTS_COMPLAINTS, CONTACT_SURVEYS, SCORING_SCORES
 from shared.events import Event, to_envelope
 from tests.kafka_helpers import eventually, produce, read_topic
@@ -105,8 +105,32 @@ async def test_a_gold_customer_answering_csat_1_gets_a_call_back_basic_customers
     published = await read_topic(broker, topic_prefix + CONTACT_SURVEYS, expect=2)
     assert sorted((r.key or b"").decode() for r in published) == sorted([gold, iron])
 
+    await _one_open_task_per_customer(app_client, broker, topic_prefix, gold, item["id"])
     await _policies_are_data(app_client)
     await _each_trigger_follows_up_once(app_client, broker, topic_prefix)
+
+
+async def _one_open_task_per_customer(
+    client: httpx.AsyncClient, broker: str, topic_prefix: str, customer_id: str, item_id: str
+) -> None:
+    """A churn-risk rise while the call-back still waits is recorded against the same task."""
+    raised = ChurnRiskRaisedV1(
+        customer_id=uuid.UUID(customer_id),
+        previous_risk=0.3,
+        churn_risk=0.8,
+        threshold=0.7,
+        tier="gold",
+        raised_at=T0 + dt.timedelta(hours=1),
+    )
+    await _send(broker, topic_prefix + SCORING_SCORES, [raised])
+
+    async def recorded() -> bool:
+        return len(await _follow_ups(client, customer_id)) == 2
+
+    await eventually(recorded, what="the churn-risk rise recorded")
+    risen, _ = await _follow_ups(client, customer_id)
+    assert (risen["trigger"], risen["work_item_id"]) == ("churn_risk_raised", item_id)
+    assert risen["reason"] == "Call back: churn risk 0.80 rose past 0.70"
 
 
 async def _policies_are_data(app_client: httpx.AsyncClient) -> None:
@@ -152,7 +176,7 @@ async def _each_trigger_follows_up_once(
 
     # The first tier is the first purchase: a silver customer (responsible) gets a welcome call.
     await _send(broker, topic_prefix + SCORING_SCORES, [_tier(newcomer, None, "silver")])
-    await eventually(lambda: consumers[0].processed >= 3, what="the first tier handled")
+    await eventually(lambda: consumers[0].processed >= 4, what="the first tier handled")
     welcome, _ = await _follow_ups(app_client, newcomer)
     assert (welcome["trigger"], welcome["reason"]) == (
         "first_purchase",
