@@ -1,7 +1,7 @@
 """last quality class of post-contact surveys
 
 Revision ID: 4f846c7674b7
-Revises: c7e2a91d4f30
+Revises: 45385b5747bc
 Create Date: 2026-11-30 08:28:47.535363
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "4f846c7674b7"
-down_revision: str | None = "c7e2a91d4f30"
+down_revision: str | None = "45385b5747bc"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
