@@ -1,7 +1,7 @@
 """post-contact surveys and follow-up policies (defaults seeded)
 
 Revision ID: 733730b08df1
-Revises: e4b8d2f61a09
+Revises: bd5fe0b4914d
 Create Date: 2026-11-30 08:28:37.317542
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import shared.db
 
 revision: str = "733730b08df1"
-down_revision: str | None = "e4b8d2f61a09"
+down_revision: str | None = "bd5fe0b4914d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
