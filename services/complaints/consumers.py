@@ -10,10 +10,21 @@ from services.complaints.customers import erasure, merges
 from services.complaints.customers import service as customers
 from services.complaints.dependencies import Clock
 from services.complaints.settings import ComplaintsSettings
+from services.complaints.surveys.low_scores import record_low_score
 from shared.app import ConsumerSpec
-from shared.contracts.contact import CallEventRecordedV2, CustomerDeletedV1, CustomersMergedV1
+from shared.contracts.contact import (
+    CallEventRecordedV2,
+    CustomerDeletedV1,
+    CustomersMergedV1,
+    SurveyCompletedV1,
+)
 from shared.contracts.scoring import ChurnRiskRaisedV1, CustomerScoredV1, TierChangedV1
-from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS, SCORING_SCORES
+from shared.contracts.topics import (
+    CONTACT_CALLS,
+    CONTACT_CUSTOMERS,
+    CONTACT_SURVEYS,
+    SCORING_SCORES,
+)
 from shared.events import CloudEvent
 
 
@@ -96,6 +107,20 @@ class _Handlers:
             session, customer_id=event.customer_id, deleted_at=event.deleted_at, now=self.clock()
         )
 
+    async def on_survey_completed(
+        self, session: AsyncSession, event: SurveyCompletedV1, envelope: CloudEvent
+    ) -> None:
+        """A low score soon after a closure is recorded on the closed complaint."""
+        await record_low_score(
+            session,
+            customer_id=event.customer_id,
+            survey_id=event.survey_id,
+            csat=event.csat,
+            quality=event.quality,
+            answered_at=event.answered_at,
+            window_days=self.settings.low_score_window_days,
+        )
+
 
 def make_consumers(settings: ComplaintsSettings, clock: Clock) -> list[ConsumerSpec]:
     """The consumer groups, with handlers bound to the service's settings and clock."""
@@ -122,5 +147,10 @@ def make_consumers(settings: ComplaintsSettings, clock: Clock) -> list[ConsumerS
                 CustomersMergedV1.type: handlers.on_customers_merged,
                 CustomerDeletedV1.type: handlers.on_customer_deleted,
             },
+        ),
+        ConsumerSpec(
+            name="survey-events",
+            topics=[CONTACT_SURVEYS],
+            handlers={SurveyCompletedV1.type: handlers.on_survey_completed},
         ),
     ]

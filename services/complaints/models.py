@@ -75,6 +75,8 @@ class Complaint(Base):
     decision_communicated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reopened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set when a low post-contact survey score followed the closure (see surveys/low_scores.py).
+    low_score_after_closure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     # SLA clock: targets run from sla_started_at (filing, or the last reopening) in business

@@ -52,6 +52,12 @@ class ComplaintsSettings(ServiceSettings):
         min_length=1,
         description="Team that escalated complaints are reassigned to at level 2.",
     )
+    low_score_window_days: int = Field(
+        default=14,
+        ge=0,
+        description="Days after a closure in which a low post-contact survey score is recorded "
+        "on the complaint.",
+    )
 
     @field_validator("categories", mode="before")
     @classmethod

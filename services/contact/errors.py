@@ -193,3 +193,58 @@ class WorkItemNotAssignedError(ConflictError):
 
     def __init__(self, item_id: object, state: str) -> None:
         super().__init__(f"Work item {item_id} is {state}, not in an agent's hands.")
+
+
+class ContactNotFoundError(NotFoundError):
+    code = "contact-not-found"
+
+    def __init__(self, contact_id: object) -> None:
+        super().__init__(f"No contact {contact_id}.")
+
+
+class SurveyNotFoundError(NotFoundError):
+    code = "survey-not-found"
+
+    def __init__(self, survey_id: object) -> None:
+        super().__init__(f"No survey {survey_id}.")
+
+
+class SurveyExistsError(ConflictError):
+    code = "survey-exists"
+
+    def __init__(self, survey_id: object) -> None:
+        super().__init__(
+            f"That contact has been surveyed already (survey {survey_id}).",
+            extra={"survey_id": str(survey_id)},
+        )
+
+
+class SurveyWithoutCustomerError(ConflictError):
+    code = "survey-without-customer"
+
+    def __init__(self, call_id: object) -> None:
+        super().__init__(f"Call {call_id} has no customer yet: say whose call it is first.")
+
+
+class SurveyAnsweredError(ConflictError):
+    code = "survey-answered"
+
+    def __init__(self, survey_id: object) -> None:
+        super().__init__(f"Survey {survey_id} has been answered already, differently.")
+
+
+class SurveyAnswerMismatchError(UnprocessableError):
+    code = "survey-answer-mismatch"
+
+    def __init__(self, asked: list[str], missing: list[str], unasked: list[str]) -> None:
+        super().__init__(
+            f"Answer exactly the questions asked ({', '.join(asked)}).",
+            extra={"missing": missing, "unasked": unasked},
+        )
+
+
+class FollowUpPolicyNotFoundError(NotFoundError):
+    code = "follow-up-policy-not-found"
+
+    def __init__(self, tier: str, kind: str) -> None:
+        super().__init__(f"No follow-up policy for {tier} {kind} customers.")

@@ -12,9 +12,10 @@ from fastapi import FastAPI
 
 from services.contact.agents.routes import router as agent_router
 from services.contact.calls.routes import router as call_router
-from services.contact.consumers import scoring_events
+from services.contact.consumers import complaint_events, scoring_events
 from services.contact.contacts.routes import router as contact_router
 from services.contact.customers.routes import router as customer_router
+from services.contact.followups.routes import router as follow_up_router
 from services.contact.kpis.routes import router as kpi_router
 from services.contact.kpis.worker import KpiRollup, running
 from services.contact.metrics import queue_metrics
@@ -24,9 +25,15 @@ from services.contact.routing.routes import router as routing_router
 from services.contact.routing.worker import Router
 from services.contact.settings import ContactSettings
 from services.contact.staffing.routes import router as staffing_router
+from services.contact.surveys.routes import router as survey_router
 from services.contact.webhooks.routes import router as webhook_router
 from shared.app import ServiceSpec, create_service_app
-from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS, CONTACT_ROUTING
+from shared.contracts.topics import (
+    CONTACT_CALLS,
+    CONTACT_CUSTOMERS,
+    CONTACT_ROUTING,
+    CONTACT_SURVEYS,
+)
 from shared.metrics import add_metrics
 
 
@@ -62,7 +69,10 @@ def create_app(settings: ContactSettings | None = None) -> FastAPI:
         ServiceSpec(
             name="contact",
             title="Rapport contact service",
-            description="Customers and their identities, calls and contacts across channels.",
+            description=(
+                "Customers and their identities, calls and contacts across channels, routing, "
+                "post-contact surveys and follow-up policies."
+            ),
             settings=settings,
             migrations_dir=Path(__file__).parent / "migrations",
             routers=[
@@ -75,9 +85,11 @@ def create_app(settings: ContactSettings | None = None) -> FastAPI:
                 routing_router,
                 kpi_router,
                 staffing_router,
+                survey_router,
+                follow_up_router,
             ],
-            publishes=[CONTACT_CALLS, CONTACT_CUSTOMERS, CONTACT_ROUTING],
-            consumers=[scoring_events(settings)],
+            publishes=[CONTACT_CALLS, CONTACT_CUSTOMERS, CONTACT_ROUTING, CONTACT_SURVEYS],
+            consumers=[scoring_events(settings), complaint_events(settings)],
             resources=routing(settings),
         )
     )

@@ -22,12 +22,14 @@ from shared.contracts.contact import (
     ContactRecordedV1,
     CustomerDeletedV1,
     CustomersMergedV1,
+    SurveyCompletedV1,
 )
 from shared.contracts.topics import (
     COMMERCE_TRANSACTIONS,
     COMPLAINTS_COMPLAINTS,
     CONTACT_CALLS,
     CONTACT_CUSTOMERS,
+    CONTACT_SURVEYS,
 )
 from shared.events import CloudEvent
 from shared.inbox import BatchHandler, Handler
@@ -96,6 +98,20 @@ def handlers(scorer: Scorer) -> dict[str, Handler]:
             session, event.customer_id, event.csat, event.nps, at=event.surveyed_at, scorer=scorer
         )
 
+    async def on_survey_completed(
+        session: AsyncSession, event: SurveyCompletedV1, envelope: CloudEvent
+    ) -> None:
+        """Keep the customer's latest post-contact CSAT, NPS and quality class; rescore."""
+        await statistics.record_contact_survey(
+            session,
+            event.customer_id,
+            csat=event.csat,
+            nps=event.nps,
+            quality=event.quality,
+            at=event.answered_at,
+            scorer=scorer,
+        )
+
     async def on_customers_merged(
         session: AsyncSession, event: CustomersMergedV1, envelope: CloudEvent
     ) -> None:
@@ -106,6 +122,7 @@ def handlers(scorer: Scorer) -> dict[str, Handler]:
     out: dict[str, Handler] = {TransactionRecordedV1.type: BatchHandler(on_transactions_recorded)}
     out.update({cls.type: on_complaint_event for cls in COMPLAINT_CLASSES})
     out[complaint_events.SatisfactionSurveyedV1.type] = on_satisfaction_surveyed
+    out[SurveyCompletedV1.type] = on_survey_completed
     out[CustomersMergedV1.type] = on_customers_merged
     out[CustomerDeletedV1.type] = on_customer_deleted
     return out
@@ -216,5 +233,10 @@ def consumer_specs(scorer: Scorer) -> list[ConsumerSpec]:
             name="customer-events",
             topics=[CONTACT_CUSTOMERS],
             handlers={t: bound[t] for t in (CustomersMergedV1.type, CustomerDeletedV1.type)},
+        ),
+        ConsumerSpec(
+            name="survey-events",
+            topics=[CONTACT_SURVEYS],
+            handlers={SurveyCompletedV1.type: bound[SurveyCompletedV1.type]},
         ),
     ]

@@ -72,6 +72,8 @@ class CustomerStats(Base):
     last_csat: Mapped[int | None] = mapped_column(Integer)
     last_nps: Mapped[int | None] = mapped_column(Integer)
     last_surveyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Perceived against expected quality in the latest post-contact survey that asked it.
+    last_quality: Mapped[str | None] = mapped_column(String(16))
 
     # Cost to serve and the company-side churn signals beside complaints.
     handle_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

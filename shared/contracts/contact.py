@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from shared.contracts.registry import registry
-from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS
+from shared.contracts.topics import CONTACT_CALLS, CONTACT_CUSTOMERS, CONTACT_SURVEYS
 from shared.events import Event
 
 
@@ -192,3 +192,37 @@ class ContactRecordedV1(Event):
     channel: Literal["email", "chat", "web_form", "sms"]
     direction: Literal["inbound", "outbound"]
     occurred_at: dt.datetime
+
+
+SurveyQuestion = Literal["csat", "nps", "quality"]
+QualityClass = Literal["unacceptable", "acceptable", "delighted"]
+
+
+@registry.register
+class SurveyCompletedV1(Event):
+    """Sent when a customer answers the survey sent after a call, chat or e-mail contact."""
+
+    type = "contact.survey_completed"
+    version = 1
+    topic = CONTACT_SURVEYS
+
+    survey_id: uuid.UUID
+    customer_id: uuid.UUID
+    call_id: uuid.UUID | None = Field(default=None, description="The call it was sent after.")
+    contact_id: uuid.UUID | None = Field(
+        default=None, description="The e-mail, chat, web-form or SMS contact it was sent after."
+    )
+    channel: str = Field(description="The contact's channel: `voice`, `email`, `chat`, …")
+    questions: list[SurveyQuestion]
+    csat: int | None = Field(default=None, ge=1, le=5, description="Satisfaction, 1 to 5.")
+    nps: int | None = Field(default=None, ge=0, le=10, description="Likelihood to recommend.")
+    expected_quality: int | None = Field(
+        default=None, ge=1, le=5, description="Q0, the quality the customer expected, 1 to 5."
+    )
+    perceived_quality: int | None = Field(
+        default=None, ge=1, le=5, description="Q1, the quality the customer perceived, 1 to 5."
+    )
+    quality: QualityClass | None = Field(
+        default=None, description="Q1 against Q0: below, equal to, or above expectation."
+    )
+    answered_at: dt.datetime

@@ -29,6 +29,11 @@ PERMISSIONS: dict[str, str] = {
     "queues:manage": "Create queues and change their skills, targets, hours and overflow.",
     "work-items:create": "Put a chat, e-mail or call-back task in a queue's line.",
     "kpis:read": "Read call-center KPIs, queues' live state and staffing calculations.",
+    "surveys:send": "Record that a survey was sent after a call, chat or e-mail contact.",
+    "surveys:answer": "Post a customer's survey answer (an IVR or SMS adapter).",
+    "surveys:read": "Read surveys and their answers.",
+    "follow-ups:read": "Read follow-up policies and the follow-ups they created.",
+    "follow-ups:manage": "Change the relationship level and queue of follow-up policies.",
     # complaints
     "complaints:read": "Read complaints, list them and read their audit trail.",
     "complaints:file": "File a complaint.",

@@ -3,6 +3,7 @@
 CONTACT_CALLS = "contact.calls"
 CONTACT_CUSTOMERS = "contact.customers"
 CONTACT_ROUTING = "contact.routing"
+CONTACT_SURVEYS = "contact.surveys"
 COMPLAINTS_COMPLAINTS = "complaints.complaints"
 SCORING_SCORES = "scoring.scores"
 SCORING_PROGRAMMES = "scoring.programmes"
@@ -12,6 +13,7 @@ ALL_TOPICS = (
     CONTACT_CALLS,
     CONTACT_CUSTOMERS,
     CONTACT_ROUTING,
+    CONTACT_SURVEYS,
     COMPLAINTS_COMPLAINTS,
     SCORING_SCORES,
     SCORING_PROGRAMMES,

@@ -20,13 +20,14 @@ from services.contact.agents.presence import PauseReason
 from services.contact.calls.schemas import CallStatus
 from services.contact.customers.qualification import man_strategy
 from services.contact.customers.schemas import CustomerKind, CustomerState, Party
+from services.contact.followups.levels import LEVELS
 from services.scoring.population.abc import AbcClass
 from services.scoring.scores import card, churn
 from services.scoring.scores.causes import CAUSES, CauseCategory, CauseSide
 from services.scoring.scores.loyalty import NpsClass
 from services.scoring.scores.rfm import NO_PURCHASE_SEGMENT, SEGMENT_RULES
 from shared.contracts.complaints import RootCause
-from shared.contracts.contact import CallOutcome
+from shared.contracts.contact import CallOutcome, QualityClass
 from shared.contracts.routing import Channel as RoutingChannel
 from shared.contracts.routing import PresenceState
 from shared.contracts.scoring import CustomerState as ScoringCustomerState
@@ -65,8 +66,9 @@ EXPECTED: dict[str, set[str]] = {
     "routing_channel": set(get_args(RoutingChannel)),
     "call_outcome": set(get_args(CallOutcome)),
     "call_status": set(get_args(CallStatus)),
-    "relationship_level": {"basic", "passive", "responsible", "proactive", "partner"},
+    "relationship_level": set(LEVELS),
     "work_item_state": {"waiting", "offered", "assigned", "completed", "abandoned", "removed"},
+    "survey_quality": set(get_args(QualityClass)),
 }
 
 

@@ -148,6 +148,10 @@ class ComplaintRead(BaseModel):
     decision_communicated_at: dt.datetime | None
     closed_at: dt.datetime | None
     reopened_at: dt.datetime | None
+    low_score_after_closure_at: dt.datetime | None = Field(
+        description="When a post-contact survey scored low (CSAT at most 2, or quality below "
+        "expectation) within the window after the closure; null if none did."
+    )
     updated_at: dt.datetime
     sla: SlaRead
     allowed_transitions: list[State]

@@ -12,6 +12,7 @@ from services.contact.contacts import repository as contact_repository
 from services.contact.customers import repository
 from services.contact.customers.service import get_customer
 from services.contact.models import Customer
+from services.contact.surveys import repository as surveys
 from shared.contracts.contact import CustomerDeletedV1
 from shared.db import utcnow
 
@@ -36,6 +37,7 @@ async def erase_customer(session: AsyncSession, customer_id: uuid.UUID) -> Custo
     customer.deleted_at = customer.updated_at = now
     await calls.mask_numbers(session, customer.id, erased)
     await contact_repository.blank_contacts(session, customer.id)
+    await surveys.blank_comments(session, customer.id)
     await session.flush()
     await events.stage(session, CustomerDeletedV1(customer_id=customer.id, deleted_at=now))
     await calls.replace_candidate(session, customer.id, None)

@@ -14,6 +14,7 @@ from services.contact.customers import repository
 from services.contact.customers.service import get_customer
 from services.contact.errors import CustomerNotFoundError, SelfMergeError
 from services.contact.models import Customer
+from services.contact.surveys import repository as surveys
 from shared.contracts.contact import CustomersMergedV1
 from shared.db import utcnow
 
@@ -36,6 +37,7 @@ async def merge_customers(
     # The call-event API's stored events move with the calls, so nothing points at the old id.
     moved = await call_repository.move_calls(session, source.id, target.id)
     moved += await contact_repository.move_contacts(session, source.id, target.id)
+    await surveys.move_surveys(session, source.id, target.id)
     source.merged_into_id = target.id
     source.updated_at = target.updated_at = utcnow()
     if target.name is None and source.name is not None:

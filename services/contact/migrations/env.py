@@ -2,6 +2,9 @@
 
 from alembic import context
 
+# Sub-domains with tables of their own keep them in their `models.py`, on the same `Base`.
+import services.contact.followups.models
+import services.contact.surveys.models  # noqa: F401
 from services.contact.models import Base
 from shared.db import PlumbingBase
 from shared.migrations import run_env

@@ -29,6 +29,9 @@ _AGENT = {
     "presence:set",
     "offers:answer",
     "queues:read",
+    "surveys:send",  # offer the survey at the end of a chat or a call
+    "surveys:read",
+    "follow-ups:read",
 }
 _SUPERVISOR = _AGENT | {
     "agents:supervise",  # set an agent's presence, answer for them
@@ -47,6 +50,7 @@ _ADMIN = _SUPERVISOR | {
     "api-keys:manage",
     "agents:manage",
     "queues:manage",
+    "follow-ups:manage",  # which relationship level each tier and kind of customer gets
 }
 _SERVICE = {
     "customers:read",
@@ -66,6 +70,9 @@ _SERVICE = {
     "agents:read",
     "queues:read",
     "work-items:create",
+    "surveys:send",
+    "surveys:answer",
+    "surveys:read",
 }
 _CTI = {
     "call-events:record",
@@ -73,6 +80,8 @@ _CTI = {
     "webhooks:deliver",
     "customers:read",
     "work-items:create",
+    "surveys:send",
+    "surveys:answer",  # the IVR or SMS adapter posts what the customer keyed in
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -49,7 +49,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         re.compile(
             r"^/v1/(contacts|customers|calls|webhooks|agents|queues|offers|work-items"
-            r"|kpis|staffing)(/.*)?$"
+            r"|kpis|staffing|surveys|follow-up-levels|follow-up-policies)(/.*)?$"
         ),
         "contact",
     ),

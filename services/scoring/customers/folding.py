@@ -62,6 +62,7 @@ def _fold_complaints(into: CustomerStats, src: CustomerStats) -> None:
         into.last_surveyed_at is None or src.last_surveyed_at > into.last_surveyed_at
     ):
         into.last_csat, into.last_nps = src.last_csat, src.last_nps
+        into.last_quality = src.last_quality
         into.last_surveyed_at = src.last_surveyed_at
 
 

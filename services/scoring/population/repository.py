@@ -19,6 +19,7 @@ SIGNAL_COLUMNS = (
     CustomerStats.last_csat,
     CustomerStats.last_nps,
     CustomerStats.handle_seconds,
+    CustomerStats.last_quality,
 )
 
 

@@ -37,6 +37,7 @@ class Signals:
     last_complaint_at: dt.datetime | None = None
     last_csat: int | None = None
     last_nps: int | None = None
+    last_quality: str | None = None
 
 
 def signals_of(stats: Any) -> Signals:
@@ -46,6 +47,7 @@ def signals_of(stats: Any) -> Signals:
         last_complaint_at=stats.last_complaint_at,
         last_csat=stats.last_csat,
         last_nps=stats.last_nps,
+        last_quality=stats.last_quality,
     )
 
 
@@ -86,6 +88,12 @@ def csat_weight(csat: ArrayLike) -> Array:
 def nps_weight(nps: ArrayLike) -> Array:
     """0.1 for an NPS detractor (0-6 out of 10)."""
     return np.asarray(np.where(np.asarray(nps) <= 6, 0.1, 0.0), dtype=np.float64)
+
+
+def quality_weight(quality: ArrayLike) -> Array:
+    """0.15 when the last perceived quality fell below what the customer expected (Q1 < Q0)."""
+    below = np.asarray(quality, dtype=object) == "unacceptable"
+    return np.asarray(np.where(below, 0.15, 0.0), dtype=np.float64)
 
 
 def overdue_ratios(h: History) -> Array:
@@ -154,6 +162,11 @@ def service_reasons(signals: Signals, now: dt.datetime) -> list[Reason]:
         ),
         Reason("low-csat", f"last satisfaction score {csat}/5", float(csat_weight(csat))),
         Reason("nps-detractor", f"last NPS answer {nps}/10", float(nps_weight(nps))),
+        Reason(
+            "quality-below-expectation",
+            "last survey: perceived quality below the expected",
+            float(quality_weight(np.array([signals.last_quality], dtype=object))[0]),
+        ),
     ]
     return [r for r in candidates if r.contribution > 0]
 
@@ -185,11 +198,13 @@ def service_risk(rows: Sequence[Any], now: dt.datetime) -> Array:
     ).reshape(n)
     csat = np.array([NOT_ASKED if r.last_csat is None else r.last_csat for r in rows]).reshape(n)
     nps = np.array([NOT_ASKED if r.last_nps is None else r.last_nps for r in rows]).reshape(n)
+    quality = np.array([r.last_quality for r in rows], dtype=object).reshape(n)
     parts = [
         open_complaints_weight(open_),
         recent_complaint_weight(open_, days),
         csat_weight(csat),
         nps_weight(nps),
+        quality_weight(quality),
     ]
     keep = np.ones(n)
     for part in parts:

@@ -228,3 +228,30 @@ async def unplaced(session: AsyncSession, customer_id: uuid.UUID) -> CustomerSta
     resolved = await resolve_id(session, str(customer_id))
     stats = None if resolved is None else await repository.find_stats(session, resolved)
     return stats if stats is not None and stats.state is None else None
+
+
+async def record_contact_survey(
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    *,
+    csat: int | None,
+    nps: int | None,
+    quality: str | None,
+    at: dt.datetime,
+    scorer: Scorer,
+) -> None:
+    """Keep a post-contact survey's answers if it is the latest survey, and rescore.
+
+    Only what the survey asked replaces what is kept: an NPS-only survey leaves the last CSAT.
+    """
+    stats = await _stats_for(session, customer_id, "contact_survey")
+    if stats is None:
+        return
+    if stats.last_surveyed_at is not None and at < stats.last_surveyed_at:
+        return
+    stats.last_csat = stats.last_csat if csat is None else csat
+    stats.last_nps = stats.last_nps if nps is None else nps
+    stats.last_quality = stats.last_quality if quality is None else quality
+    stats.last_surveyed_at = at
+    await session.flush()
+    await rescore(session, stats, scorer=scorer)

@@ -170,11 +170,14 @@ async def test_complaints_and_low_satisfaction_raise_churn_risk(
 def test_population_service_risk_matches_the_per_customer_rule() -> None:
     day = dt.timedelta(days=1)
     rows = [
-        SimpleNamespace(complaints_open=o, last_complaint_at=at, last_csat=c, last_nps=n)
+        SimpleNamespace(
+            complaints_open=o, last_complaint_at=at, last_csat=c, last_nps=n, last_quality=q
+        )
         for o in (0, 1, 3)
         for at in (None, NOW - 10 * day, NOW - 200 * day)
         for c in (None, 1, 3, 5)
         for n in (None, 2, 9)
+        for q in (None, "unacceptable", "delighted")
     ]
     vectorised = churn.service_risk(rows, NOW)
     for row, value in zip(rows, vectorised, strict=True):

@@ -1,0 +1,1 @@
+"""Post-contact surveys: sent after a call, chat or e-mail, answered through the API."""
