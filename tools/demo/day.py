@@ -29,6 +29,7 @@ MEAN_HANDLE = 180.0  # seconds of talk
 WRAP_UP = 45.0  # seconds of after-call work
 COMPLAINT_SHARE = 0.08
 ESCALATION_SHARE = 0.3
+SURVEY_SHARE = 0.35
 CATEGORIES = ("billing", "service", "delivery", "product_defect", "broken_promise")
 
 
@@ -40,12 +41,14 @@ class Figures:
     complaints: int = 0
     escalated: int = 0
     orders: int = 0
+    surveys: int = 0
     errors: int = 0
 
     def line(self) -> str:
         return (
             f"calls {self.calls} · answered {self.answered} · abandoned {self.abandoned} · "
-            f"complaints {self.complaints} (escalated {self.escalated}) · orders {self.orders}"
+            f"complaints {self.complaints} (escalated {self.escalated}) · "
+            f"surveys {self.surveys} · orders {self.orders}"
             + (f" · errors {self.errors}" if self.errors else "")
         )
 
@@ -125,6 +128,8 @@ class Day:
             await self.sleep(talk)
             await call.leave("bridged", waited, int(talk))
             self.figures.answered += 1
+            if self.rng.random() < SURVEY_SHARE:
+                await self._survey(call.sid, waited)
         except httpx.HTTPError:
             self.figures.errors += 1
         finally:
@@ -177,6 +182,23 @@ class Day:
             path = f"/v1/complaints/{filed.json()['id']}/escalations"
             escalated = await self.client.post(path, json={"reason": "The customer asked."})
             self.figures.escalated += escalated.is_success
+
+    async def _survey(self, call_sid: str, waited: int) -> None:
+        """The IVR asks CSAT and NPS after the call; long waits make unhappy answers."""
+        calls = (await self.client.get("/v1/calls", params={"limit": 50})).json()["items"]
+        call_id = next((c["call_id"] for c in calls if c["provider_call_id"] == call_sid), None)
+        if call_id is None:
+            return
+        sent = await self.client.post(
+            "/v1/surveys", json={"call_id": call_id, "questions": ["csat", "nps"], "via": "ivr"}
+        )
+        if not sent.is_success:
+            self.figures.errors += 1
+            return
+        mood = max(0.0, 1.0 - waited / 300) * 0.6 + self.rng.random() * 0.4
+        answer = {"csat": 1 + round(mood * 4), "nps": round(mood * 10)}
+        answered = await self.client.post(f"/v1/surveys/{sent.json()['id']}/answer", json=answer)
+        self.figures.surveys += answered.is_success
 
     async def internal_service(self) -> None:
         """Orders arrive all day; one in twenty is a burst that lifts a customer's tier."""
