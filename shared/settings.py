@@ -58,6 +58,24 @@ class ServiceSettings(BaseSettings):
         ge=1,
         description="Tries for a failing message before it goes to the dead-letter topic.",
     )
+    outbox_retention_days: int = Field(
+        default=7,
+        ge=0,
+        description="Days a published outbox row (an event already on Kafka) is kept; 0 keeps it.",
+    )
+    inbox_retention_days: int = Field(
+        default=30,
+        ge=0,
+        description=(
+            "Days a processed-event row (a consumer's dedup record) is kept; 0 keeps it. Keep it "
+            "above the topics' retention: an older event delivered again would be applied again."
+        ),
+    )
+    retention_interval_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Seconds between runs of the retention job (deletes rows past their time).",
+    )
     log_level: str = Field(default="INFO", description="Log level.")
     log_json: bool = Field(default=True, description="JSON logs (true) or console logs (false).")
     tracing_exporter: Literal["none", "console", "otlp"] = Field(

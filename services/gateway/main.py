@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from services.gateway.catalogue.routes import router as catalogue_router
 from services.gateway.customer360.routes import router as customer360_router
+from services.gateway.export.routes import router as export_router
 from services.gateway.identity.dev_issuer import DevIssuer
 from services.gateway.identity.oidc import KeyResolver, OidcVerifier, jwks_resolver
 from services.gateway.identity.routes import router as identity_router
@@ -132,6 +133,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 identity_router,
                 keys_router,
                 customer360_router,
+                export_router,
                 stream_router,
                 ui_router,
                 proxy,
