@@ -140,19 +140,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         if settings.migrate_on_start:
             await upgrade_async(spec.migrations_dir, settings.database_url)
         app.state.db = db
-        tasks: list[asyncio.Task[Any]] = []
-        side = broker_side(instrumented(spec, metrics), db) if spec.uses_broker else None
-        if side is not None:
-            tasks.append(
-                asyncio.create_task(
-                    _run_broker_side(settings, side.topics, side.relay, side.runners),
-                    name=f"{spec.name}-broker",
-                )
-            )
-        app.state.relay = side.relay if side else None
-        app.state.retention = retention_job(spec, db)
-        tasks.append(asyncio.create_task(app.state.retention.run(), name=f"{spec.name}-retention"))
-        app.state.consumers = side.runners if side else []
+        tasks = _start_background(app, spec, metrics, db)
         log.info("service_started", database=_redact(settings.database_url))
         try:
             if spec.resources is None:
@@ -192,6 +180,26 @@ def _install_plumbing(
     for router in spec.routers:
         app.include_router(router)
     _publish_permissions(app, spec.routers)
+
+
+def _start_background(
+    app: FastAPI, spec: ServiceSpec, metrics: ServiceMetrics, db: Database
+) -> list[asyncio.Task[Any]]:
+    """Start the relay and consumers (if the service uses the broker) and the retention job."""
+    tasks: list[asyncio.Task[Any]] = []
+    side = broker_side(instrumented(spec, metrics), db) if spec.uses_broker else None
+    if side is not None:
+        tasks.append(
+            asyncio.create_task(
+                _run_broker_side(spec.settings, side.topics, side.relay, side.runners),
+                name=f"{spec.name}-broker",
+            )
+        )
+    app.state.relay = side.relay if side else None
+    app.state.consumers = side.runners if side else []
+    app.state.retention = retention_job(spec, db)
+    tasks.append(asyncio.create_task(app.state.retention.run(), name=f"{spec.name}-retention"))
+    return tasks
 
 
 def retention_job(spec: ServiceSpec, db: Database) -> RetentionJob:
