@@ -30,7 +30,12 @@ from services.gateway.stream.feed import Feed
 from services.gateway.stream.routes import router as stream_router
 from services.gateway.ui.routes import router as ui_router
 from shared.app import ServiceSpec, create_service_app
-from shared.contracts.topics import COMPLAINTS_COMPLAINTS, CONTACT_ROUTING, SCORING_SCORES
+from shared.contracts.topics import (
+    COMPLAINTS_COMPLAINTS,
+    CONTACT_CUSTOMERS,
+    CONTACT_ROUTING,
+    SCORING_SCORES,
+)
 from shared.health import ReadinessCheck
 from shared.logging import get_logger
 
@@ -161,7 +166,11 @@ def install_state(app: FastAPI, settings: GatewaySettings) -> None:
     prefix = settings.kafka_topic_prefix
     app.state.feed = Feed(
         settings.kafka_bootstrap_servers,
-        [prefix + t for t in (CONTACT_ROUTING, COMPLAINTS_COMPLAINTS, SCORING_SCORES)],
+        # contact.customers for erasures only: the window forgets the erased customer's details.
+        [
+            prefix + t
+            for t in (CONTACT_ROUTING, COMPLAINTS_COMPLAINTS, SCORING_SCORES, CONTACT_CUSTOMERS)
+        ],
         settings.stream_replay_events,
     )
     app.state.breakers = {

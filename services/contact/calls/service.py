@@ -203,10 +203,14 @@ async def erase_personal_data(
 ) -> None:
     """Erase what the customer's calls say of them; the calls stay, for counts and reports.
 
-    The numbers and addresses in `erased` are masked on the calls, their raw provider events
-    and the API's stored events; notes, recording links and keyed-in digits are dropped.
+    The numbers and addresses in `erased`, and the customer's side of each call (the caller
+    of an inbound call, the callee of an outbound one: a number it may no longer hold), are
+    masked on the calls, their raw provider events and the API's stored events; notes,
+    recording links and keyed-in digits are dropped.
     """
-    for call in await repository.calls_of_customer(session, customer_id):
+    calls = await repository.calls_of_customer(session, customer_id)
+    erased = erased | {n for c in calls if (n := _customer_side(c)) is not None}
+    for call in calls:
         call.from_number = _scrub(call.from_number, erased)
         call.to_number = _scrub(call.to_number, erased)
         call.notes = call.recording_url = None
@@ -224,6 +228,10 @@ def scrub_facts(facts: dict[str, Any], erased: frozenset[str]) -> dict[str, Any]
     for name in ("from", "to"):
         kept[name] = _scrub(kept.get(name), erased)
     return {k: v for k, v in kept.items() if v is not None}
+
+
+def _customer_side(call: Call) -> str | None:
+    return call.to_number if call.direction == "outbound" else call.from_number
 
 
 def _scrub(value: str | None, erased: frozenset[str]) -> str | None:
