@@ -15,8 +15,8 @@ from services.scoring.model import jobs
 from services.scoring.model import routes as model_routes
 from services.scoring.model.cache import ModelCache
 from services.scoring.population import routes as population_routes
-from services.scoring.programmes import routes as programme_routes
 from services.scoring.privacy import routes as privacy_routes
+from services.scoring.programmes import routes as programme_routes
 from services.scoring.scores import routes as score_routes
 from services.scoring.scores.service import Scorer
 from services.scoring.settings import ScoringSettings

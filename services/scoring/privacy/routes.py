@@ -20,7 +20,8 @@ router = APIRouter(prefix="/v1/customers", tags=["data protection"])
     summary="Export what scoring keeps about a customer",
     description=(
         "Every row about the customer and the ids merged into it: statistics, purchase days, "
-        "transactions, complaint states, score history, aliases. An id scoring never saw (or "
+        "transactions, complaint states, score history, state changes, retention-programme "
+        "memberships, aliases. An id scoring never saw (or "
         "erased) has empty records. Called by the gateway's "
         "`GET /v1/customers/{customer_id}/export`."
     ),
