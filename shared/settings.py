@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -61,7 +61,10 @@ class ServiceSettings(BaseSettings):
     outbox_retention_days: int = Field(
         default=7,
         ge=0,
-        description="Days a published outbox row (an event already on Kafka) is kept; 0 keeps it.",
+        description=(
+            "Days a published outbox row (an event already on Kafka) is kept; 0 keeps it. "
+            "At least the relay's republish window."
+        ),
     )
     inbox_retention_days: int = Field(
         default=30,
@@ -98,6 +101,18 @@ class ServiceSettings(BaseSettings):
             "it a service refuses every API request. At least 32 characters."
         ),
     )
+
+    @model_validator(mode="after")
+    def _outbox_kept_for_republishing(self) -> ServiceSettings:
+        # A broker that lost its log gets the rows published within the window again: the
+        # retention job must not have deleted them.
+        kept = self.outbox_retention_days * 86400
+        if kept and kept < self.relay_republish_window_seconds:
+            raise ValueError(
+                "outbox_retention_days must cover relay_republish_window_seconds "
+                "(published rows within the window are sent again after a broker loss)"
+            )
+        return self
 
     @field_validator("internal_token_secret")
     @classmethod
