@@ -32,6 +32,7 @@ from shared.metrics import ServiceMetrics, metrics_router
 from shared.middleware import RequestIdMiddleware
 from shared.migrations import upgrade_async
 from shared.outbox import OutboxRelay
+from shared.retention import Purge, RetentionJob, inbox_purge, outbox_purge
 from shared.settings import ServiceSettings
 from shared.tracing import configure_tracing, server_span
 
@@ -62,6 +63,8 @@ class ServiceSpec:
     uses_broker: bool = True
     extra_checks: Mapping[str, ReadinessCheck] = field(default_factory=dict)
     resources: Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]] | None = None
+    # The service's own retention purges, run with the outbox and inbox ones (shared.retention).
+    retention: Mapping[str, Purge] = field(default_factory=dict)
     version: str = "0.1.0"
     # None: the service serves its own document (the gateway serves the merged public one).
     openapi_url: str | None = "/openapi.json"
@@ -137,17 +140,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         if settings.migrate_on_start:
             await upgrade_async(spec.migrations_dir, settings.database_url)
         app.state.db = db
-        tasks: list[asyncio.Task[Any]] = []
-        side = broker_side(instrumented(spec, metrics), db) if spec.uses_broker else None
-        if side is not None:
-            tasks.append(
-                asyncio.create_task(
-                    _run_broker_side(settings, side.topics, side.relay, side.runners),
-                    name=f"{spec.name}-broker",
-                )
-            )
-        app.state.relay = side.relay if side else None
-        app.state.consumers = side.runners if side else []
+        tasks = _start_background(app, spec, metrics, db)
         log.info("service_started", database=_redact(settings.database_url))
         try:
             if spec.resources is None:
@@ -187,6 +180,38 @@ def _install_plumbing(
     for router in spec.routers:
         app.include_router(router)
     _publish_permissions(app, spec.routers)
+
+
+def _start_background(
+    app: FastAPI, spec: ServiceSpec, metrics: ServiceMetrics, db: Database
+) -> list[asyncio.Task[Any]]:
+    """Start the relay and consumers (if the service uses the broker) and the retention job."""
+    tasks: list[asyncio.Task[Any]] = []
+    side = broker_side(instrumented(spec, metrics), db) if spec.uses_broker else None
+    if side is not None:
+        tasks.append(
+            asyncio.create_task(
+                _run_broker_side(spec.settings, side.topics, side.relay, side.runners),
+                name=f"{spec.name}-broker",
+            )
+        )
+    app.state.relay = side.relay if side else None
+    app.state.consumers = side.runners if side else []
+    app.state.retention = retention_job(spec, db)
+    tasks.append(asyncio.create_task(app.state.retention.run(), name=f"{spec.name}-retention"))
+    return tasks
+
+
+def retention_job(spec: ServiceSpec, db: Database) -> RetentionJob:
+    """The periodic job deleting what is kept no longer: outbox, inbox, the service's own."""
+    settings = spec.settings
+    purges: dict[str, Purge] = {}
+    if settings.outbox_retention_days:
+        purges["outbox"] = outbox_purge(settings.outbox_retention_days)
+    if settings.inbox_retention_days:
+        purges["inbox"] = inbox_purge(settings.inbox_retention_days)
+    purges.update(spec.retention)
+    return RetentionJob(db, purges, interval_seconds=settings.retention_interval_seconds)
 
 
 def instrumented(spec: ServiceSpec, metrics: ServiceMetrics) -> ServiceSpec:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -58,6 +58,27 @@ class ServiceSettings(BaseSettings):
         ge=1,
         description="Tries for a failing message before it goes to the dead-letter topic.",
     )
+    outbox_retention_days: int = Field(
+        default=7,
+        ge=0,
+        description=(
+            "Days a published outbox row (an event already on Kafka) is kept; 0 keeps it. "
+            "At least the relay's republish window."
+        ),
+    )
+    inbox_retention_days: int = Field(
+        default=30,
+        ge=0,
+        description=(
+            "Days a processed-event row (a consumer's dedup record) is kept; 0 keeps it. Keep it "
+            "above the topics' retention: an older event delivered again would be applied again."
+        ),
+    )
+    retention_interval_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Seconds between runs of the retention job (deletes rows past their time).",
+    )
     log_level: str = Field(default="INFO", description="Log level.")
     log_json: bool = Field(default=True, description="JSON logs (true) or console logs (false).")
     tracing_exporter: Literal["none", "console", "otlp"] = Field(
@@ -80,6 +101,18 @@ class ServiceSettings(BaseSettings):
             "it a service refuses every API request. At least 32 characters."
         ),
     )
+
+    @model_validator(mode="after")
+    def _outbox_kept_for_republishing(self) -> ServiceSettings:
+        # A broker that lost its log gets the rows published within the window again: the
+        # retention job must not have deleted them.
+        kept = self.outbox_retention_days * 86400
+        if kept and kept < self.relay_republish_window_seconds:
+            raise ValueError(
+                "outbox_retention_days must cover relay_republish_window_seconds "
+                "(published rows within the window are sent again after a broker loss)"
+            )
+        return self
 
     @field_validator("internal_token_secret")
     @classmethod

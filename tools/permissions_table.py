@@ -21,8 +21,12 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def operations() -> list[tuple[str, str, str, str]]:
-    """(service, METHOD, path, permission) of every operation under /v1/ that declares one."""
-    found = []
+    """(service, METHOD, path, permission) of every operation under /v1/ that declares one.
+
+    Where the gateway and services declare the same operation (a customer export, which the
+    gateway gathers from each service's part), the public one is the gateway's: listed once.
+    """
+    found: dict[tuple[str, str], tuple[str, str, str, str]] = {}
     for info in SERVICES:
         module, factory = info.factory.split(":")
         schema: dict[str, Any] = getattr(importlib.import_module(module), factory)().openapi()
@@ -32,8 +36,10 @@ def operations() -> list[tuple[str, str, str, str]]:
             for method in METHODS:
                 operation = operations_of_path.get(method)
                 if operation and ":" in str(operation.get("x-permission", "")):
-                    found.append((info.name, method.upper(), path, operation["x-permission"]))
-    return sorted(found, key=lambda o: (o[2], o[1]))
+                    key = (method.upper(), path)
+                    if key not in found or info.name == "gateway":
+                        found[key] = (info.name, *key, operation["x-permission"])
+    return sorted(found.values(), key=lambda o: (o[2], o[1]))
 
 
 def table() -> str:

@@ -13,6 +13,7 @@ from services.complaints.dependencies import Clock
 from services.complaints.escalation.routes import router as escalation_router
 from services.complaints.lifecycle.routes import router as lifecycle_router
 from services.complaints.metrics import sla_metrics
+from services.complaints.privacy.routes import router as privacy_router
 from services.complaints.reports.routes import router as reports_router
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.sla.timers import sla_timer
@@ -40,6 +41,7 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock = utc
                 escalation_router,
                 audit_router,
                 surveys_router,
+                privacy_router,
             ],
             publishes=[COMPLAINTS_COMPLAINTS],
             consumers=make_consumers(settings, clock),

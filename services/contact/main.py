@@ -19,6 +19,8 @@ from services.contact.followups.routes import router as follow_up_router
 from services.contact.kpis.routes import router as kpi_router
 from services.contact.kpis.worker import KpiRollup, running
 from services.contact.metrics import queue_metrics
+from services.contact.privacy.routes import router as privacy_router
+from services.contact.privacy.service import call_payload_purge
 from services.contact.queues.routes import router as queue_router
 from services.contact.routing.connect import PhoneSystem
 from services.contact.routing.routes import router as routing_router
@@ -35,6 +37,7 @@ from shared.contracts.topics import (
     CONTACT_SURVEYS,
 )
 from shared.metrics import add_metrics
+from shared.retention import Purge
 
 
 def routing(
@@ -62,6 +65,12 @@ def routing(
     return resource
 
 
+def retention(settings: ContactSettings) -> dict[str, Purge]:
+    """Contact's own retention purges, beside the outbox and inbox ones."""
+    days = settings.call_payload_retention_days
+    return {"call_payloads": call_payload_purge(days)} if days else {}
+
+
 def create_app(settings: ContactSettings | None = None) -> FastAPI:
     """The contact service app."""
     settings = settings or ContactSettings()
@@ -87,10 +96,12 @@ def create_app(settings: ContactSettings | None = None) -> FastAPI:
                 staffing_router,
                 survey_router,
                 follow_up_router,
+                privacy_router,
             ],
             publishes=[CONTACT_CALLS, CONTACT_CUSTOMERS, CONTACT_ROUTING, CONTACT_SURVEYS],
             consumers=[scoring_events(settings), complaint_events(settings)],
             resources=routing(settings),
+            retention=retention(settings),
         )
     )
     app.state.settings = settings

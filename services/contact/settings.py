@@ -14,6 +14,15 @@ class ContactSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CONTACT_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./var/contact.db"
+    call_payload_retention_days: int = Field(
+        default=90,
+        ge=0,
+        description=(
+            "Days after a call ends that its raw provider events keep the caller's number, "
+            "notes, recording link and keyed-in digits (the call's record keeps its parties); "
+            "also how long the call-event API's stored events keep their numbers. 0 keeps them."
+        ),
+    )
     default_region: str = Field(
         default="US",
         min_length=2,

@@ -117,3 +117,16 @@ class CustomerNotFoundError(NotFoundError):
 
     def __init__(self, customer_id: uuid.UUID) -> None:
         super().__init__(f"No customer {customer_id}.")
+
+
+class ExportIncompleteError(AppError):
+    status = 503
+    code = "export-incomplete"
+    headers = {"Retry-After": "30"}
+
+    def __init__(self, missing: dict[str, str]) -> None:
+        names = ", ".join(sorted(missing))
+        super().__init__(
+            f"Could not gather every service's part of the export ({names}); try again later.",
+            extra={"missing": missing},
+        )

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from services.gateway.catalogue.routes import router as catalogue_router
 from services.gateway.customer360.routes import router as customer360_router
+from services.gateway.export.routes import router as export_router
 from services.gateway.identity.dev_issuer import DevIssuer
 from services.gateway.identity.oidc import KeyResolver, OidcVerifier, jwks_resolver
 from services.gateway.identity.routes import router as identity_router
@@ -29,7 +30,12 @@ from services.gateway.stream.feed import Feed
 from services.gateway.stream.routes import router as stream_router
 from services.gateway.ui.routes import router as ui_router
 from shared.app import ServiceSpec, create_service_app
-from shared.contracts.topics import COMPLAINTS_COMPLAINTS, CONTACT_ROUTING, SCORING_SCORES
+from shared.contracts.topics import (
+    COMPLAINTS_COMPLAINTS,
+    CONTACT_CUSTOMERS,
+    CONTACT_ROUTING,
+    SCORING_SCORES,
+)
 from shared.health import ReadinessCheck
 from shared.logging import get_logger
 
@@ -132,6 +138,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 identity_router,
                 keys_router,
                 customer360_router,
+                export_router,
                 stream_router,
                 ui_router,
                 proxy,
@@ -159,7 +166,11 @@ def install_state(app: FastAPI, settings: GatewaySettings) -> None:
     prefix = settings.kafka_topic_prefix
     app.state.feed = Feed(
         settings.kafka_bootstrap_servers,
-        [prefix + t for t in (CONTACT_ROUTING, COMPLAINTS_COMPLAINTS, SCORING_SCORES)],
+        # contact.customers for erasures only: the window forgets the erased customer's details.
+        [
+            prefix + t
+            for t in (CONTACT_ROUTING, COMPLAINTS_COMPLAINTS, SCORING_SCORES, CONTACT_CUSTOMERS)
+        ],
         settings.stream_replay_events,
     )
     app.state.breakers = {

@@ -15,6 +15,7 @@ from services.scoring.model import jobs
 from services.scoring.model import routes as model_routes
 from services.scoring.model.cache import ModelCache
 from services.scoring.population import routes as population_routes
+from services.scoring.privacy import routes as privacy_routes
 from services.scoring.programmes import routes as programme_routes
 from services.scoring.scores import routes as score_routes
 from services.scoring.scores.service import Scorer
@@ -32,6 +33,7 @@ ROUTERS = (
     population_routes.router,
     state_routes.router,
     programme_routes.router,
+    privacy_routes.router,
 )
 
 

@@ -13,6 +13,7 @@ PERMISSIONS: dict[str, str] = {
     "customers:write": "Create customers, change their attributes, add or remove identities.",
     "customers:merge": "Merge one customer record into another.",
     "customers:erase": "Erase a customer (the right to erasure).",
+    "customers:export": "Export everything every service keeps about a customer (right of access).",
     "calls:read": "Read calls, their event logs and the waiting callers.",
     "calls:identify": "Say whose call a held call is.",
     "calls:wrap-up": "Record an agent's wrap-up on a call.",

@@ -47,3 +47,13 @@ def test_env_example_values_are_the_defaults(monkeypatch: pytest.MonkeyPatch) ->
             key = env_var(cls, name)
             value = getattr(defaults, name)
             assert example[key] == env_value(value), key
+
+
+def test_outbox_retention_must_cover_the_republish_window() -> None:
+    # One day kept covers a one-day window; a window a second longer would need rows deleted.
+    ContactSettings(_env_file=None, outbox_retention_days=1, relay_republish_window_seconds=86400)
+    ContactSettings(_env_file=None, outbox_retention_days=0, relay_republish_window_seconds=10**7)
+    with pytest.raises(ValueError, match="republish"):
+        ContactSettings(
+            _env_file=None, outbox_retention_days=1, relay_republish_window_seconds=86401
+        )

@@ -57,3 +57,10 @@ async def replace_details(
     table = cast(Table, ComplaintAudit.__table__)
     await session.execute(update(table).where(table.c.id == entry.id).values(details=details))
     session.expire(entry)
+
+
+async def replace_reason(session: AsyncSession, entry: ComplaintAudit, reason: str | None) -> None:
+    """Rewrite an entry's reason with a Core UPDATE (erasure only), past the append-only guard."""
+    table = cast(Table, ComplaintAudit.__table__)
+    await session.execute(update(table).where(table.c.id == entry.id).values(reason=reason))
+    session.expire(entry)

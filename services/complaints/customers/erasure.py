@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +14,7 @@ from services.complaints.complaints.repository import complaints_of
 from services.complaints.customers import repository
 from services.complaints.models import Complaint
 from services.complaints.surveys.repository import surveys_of
+from shared.outbox_scrub import redactor, scrub_outbox
 
 # Free text on a complaint that can hold the complainant's personal data: what they wrote, and
 # the notes staff wrote about their case (which often quote it). Blanked on erasure; the
@@ -26,6 +28,13 @@ ERASED_FIELDS = (
     "recourse_offered",
 )
 ERASED = "[erased]"
+# Fields of complaints' events that carry text people typed (reasons, survey comments).
+PERSONAL_EVENT_FIELDS = ("reason", "comment", *ERASED_FIELDS)
+
+
+# `(session, customer_ids, complaints)`: erase what one part of the service keeps about these
+# customers (the erased one and those merged into it) beside the complaint records themselves.
+Scrub = Callable[[AsyncSession, Sequence[uuid.UUID], Sequence[Complaint]], Awaitable[None]]
 
 
 async def erase_customer(
@@ -34,8 +43,9 @@ async def erase_customer(
     """Erase a customer's personal data but keep their complaints; returns those erased.
 
     Complaints (of the customer and of ids merged into it) lose their free text, in the
-    record and in past `updated` audit entries, and get a `personal_data_erased` entry;
-    survey comments are cleared; profile, contacts and aliases are deleted. Idempotent.
+    record and in past `updated` audit entries, and get a `personal_data_erased` entry; then
+    every scrub of `SCRUBS` runs: reasons staff typed in the audit trail, survey comments,
+    profile, contacts and aliases, the outbox. Idempotent.
     """
     ids = [customer_id, *await repository.ids_merged_into(session, customer_id)]
     complaints = list(await complaints_of(session, ids))
@@ -56,11 +66,52 @@ async def erase_customer(
             details={"fields": fields, "deleted_at": deleted_at.isoformat()},
         )
         erased.append(complaint)
-    for survey in await surveys_of(session, [c.id for c in complaints]):
-        survey.comment = None
-    await repository.delete_customer_rows(session, ids)
+    for scrub in SCRUBS:
+        await scrub(session, ids, complaints)
     await save(session)
     return erased
+
+
+async def _erase_audit_reasons(
+    session: AsyncSession, ids: Sequence[uuid.UUID], complaints: Sequence[Complaint]
+) -> None:
+    """The reasons people typed on transitions and escalations (the system's own stay)."""
+    for complaint in complaints:
+        for entry in await audit.audit_trail(session, complaint.id):
+            if entry.actor != SYSTEM and entry.reason not in (None, ERASED):
+                await audit.replace_reason(session, entry, ERASED)
+
+
+async def _erase_survey_comments(
+    session: AsyncSession, ids: Sequence[uuid.UUID], complaints: Sequence[Complaint]
+) -> None:
+    for survey in await surveys_of(session, [c.id for c in complaints]):
+        survey.comment = None
+
+
+async def _delete_customer_rows(
+    session: AsyncSession, ids: Sequence[uuid.UUID], complaints: Sequence[Complaint]
+) -> None:
+    await repository.delete_customer_rows(session, ids)
+
+
+async def _scrub_outbox(
+    session: AsyncSession, ids: Sequence[uuid.UUID], complaints: Sequence[Complaint]
+) -> None:
+    """Published events about them deleted; waiting ones lose reasons and comments."""
+    await scrub_outbox(
+        session, customer_ids=[str(i) for i in ids], redact=redactor(PERSONAL_EVENT_FIELDS, ())
+    )
+
+
+# Where complaints keeps a customer's personal data outside the complaint's own free text: a
+# part of the service that stores more adds its scrub here. The outbox comes last.
+SCRUBS: tuple[Scrub, ...] = (
+    _erase_audit_reasons,
+    _erase_survey_comments,
+    _delete_customer_rows,
+    _scrub_outbox,
+)
 
 
 def _blank_text(complaint: Complaint) -> list[str]:

@@ -21,6 +21,7 @@ from shared.db import insert_or_get, utcnow
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+_PARTIES = ("from_number", "to_number")
 _PROJECTED = (
     "state",
     "outcome",
@@ -235,6 +236,8 @@ async def refold(session: AsyncSession, call: Call) -> Projection:
         for e in entries
     )
     for name in _PROJECTED:
+        if name in _PARTIES and getattr(projection, name) is None:
+            continue  # raw events past retention no longer say who called: the record does
         setattr(call, name, fit(Call, name, getattr(projection, name)))
     # Wrap-up entered through the API is kept unless a provider event reports one.
     for name in ("wrap_up_code", "disposition", "notes"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -192,22 +193,48 @@ async def replace_candidate(session: AsyncSession, old: uuid.UUID, new: uuid.UUI
     await session.flush()
 
 
-async def mask_numbers(session: AsyncSession, customer_id: uuid.UUID, erased: set[str]) -> None:
-    """Mask the numbers and addresses in `erased` wherever the customer's calls show them."""
-    for call in await repository.calls_of_customer(session, customer_id):
+# What a stored provider event may say about the person on the line besides their number:
+# dropped from the raw payloads of an erased customer's calls (and of old calls, by retention).
+PERSONAL_FACTS = ("notes", "recording_url", "ivr_input", "caller_name")
+
+
+async def erase_personal_data(
+    session: AsyncSession, customer_id: uuid.UUID, erased: frozenset[str]
+) -> None:
+    """Erase what the customer's calls say of them; the calls stay, for counts and reports.
+
+    The numbers and addresses in `erased`, and the customer's side of each call (the caller
+    of an inbound call, the callee of an outbound one: a number it may no longer hold), are
+    masked on the calls, their raw provider events and the API's stored events; notes,
+    recording links and keyed-in digits are dropped.
+    """
+    calls = await repository.calls_of_customer(session, customer_id)
+    erased = erased | {n for c in calls if (n := _customer_side(c)) is not None}
+    for call in calls:
         call.from_number = _scrub(call.from_number, erased)
         call.to_number = _scrub(call.to_number, erased)
+        call.notes = call.recording_url = None
+        call.ivr_path = []
         for entry in await repository.log_entries(session, call.id):
-            facts = dict(entry.facts or {})
-            for name in ("from", "to"):
-                facts[name] = _scrub(facts.get(name), erased)
-            entry.facts = {k: v for k, v in facts.items() if v is not None}
+            entry.facts = scrub_facts(entry.facts or {}, erased)
     for event in await repository.call_events_of_customer(session, customer_id):
         event.from_number = _scrub(event.from_number, erased) or ""
         event.to_number = _scrub(event.to_number, erased) or ""
 
 
-def _scrub(value: str | None, erased: set[str]) -> str | None:
+def scrub_facts(facts: dict[str, Any], erased: frozenset[str]) -> dict[str, Any]:
+    """A raw event's facts without personal ones, the numbers in `erased` masked."""
+    kept = {k: v for k, v in facts.items() if k not in PERSONAL_FACTS}
+    for name in ("from", "to"):
+        kept[name] = _scrub(kept.get(name), erased)
+    return {k: v for k, v in kept.items() if v is not None}
+
+
+def _customer_side(call: Call) -> str | None:
+    return call.to_number if call.direction == "outbound" else call.from_number
+
+
+def _scrub(value: str | None, erased: frozenset[str]) -> str | None:
     return mask(value) if value is not None and value in erased else value
 
 

@@ -85,3 +85,10 @@ async def history(
 
 def _when(item: Call | Contact) -> dt.datetime:
     return item.started_at if isinstance(item, Call) else item.occurred_at
+
+
+async def erase_personal_data(
+    session: AsyncSession, customer_id: uuid.UUID, erased: frozenset[str]
+) -> None:
+    """Drop the subject, body and notes of the customer's contacts; the contacts stay."""
+    await repository.blank_contacts(session, customer_id)

@@ -53,6 +53,18 @@ async def identities_of(session: AsyncSession, customer_id: uuid.UUID) -> list[C
     return list(result.all())
 
 
+async def merged_into(session: AsyncSession, customer_id: uuid.UUID) -> list[Customer]:
+    """The customers merged into this one, directly or through a merge of a merge."""
+    found: list[Customer] = []
+    frontier = [customer_id]
+    while frontier:
+        rows = await session.scalars(select(Customer).where(Customer.merged_into_id.in_(frontier)))
+        batch = [c for c in rows.all() if c not in found]
+        found += batch
+        frontier = [c.id for c in batch]
+    return found
+
+
 async def find_identity(session: AsyncSession, identity_id: uuid.UUID) -> CustomerIdentity | None:
     """An identity row by id."""
     return await session.get(CustomerIdentity, identity_id)

@@ -143,3 +143,17 @@ async def items_in_queue(
         .order_by(WorkItem.priority.desc(), WorkItem.entered_at, WorkItem.id)
     )
     return rows.all()
+
+
+async def work_items_of_customer(session: AsyncSession, customer_id: uuid.UUID) -> list[WorkItem]:
+    """Every work item of a customer, whatever its state."""
+    rows = await session.scalars(select(WorkItem).where(WorkItem.customer_id == customer_id))
+    return list(rows.all())
+
+
+async def offers_of_items(session: AsyncSession, item_ids: Sequence[uuid.UUID]) -> list[Offer]:
+    """Every offer made of these work items."""
+    if not item_ids:
+        return []
+    rows = await session.scalars(select(Offer).where(Offer.work_item_id.in_(item_ids)))
+    return list(rows.all())

@@ -161,3 +161,10 @@ async def surveys_of(
     """A page of the customer's surveys, newest first, and the next page's cursor."""
     rows = await repository.surveys_of_customer(session, customer_id, cursor=cursor, limit=limit)
     return page_of(rows, limit, lambda s: (s.sent_at, s.id))
+
+
+async def erase_personal_data(
+    session: AsyncSession, customer_id: uuid.UUID, erased: frozenset[str]
+) -> None:
+    """An erased customer's survey answers keep their scores and lose their comments."""
+    await repository.blank_comments(session, customer_id)

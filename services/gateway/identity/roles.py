@@ -46,6 +46,7 @@ _SUPERVISOR = _AGENT | {
 }
 _ADMIN = _SUPERVISOR | {
     "customers:erase",  # erasure is irreversible: admins only
+    "customers:export",  # a whole customer's data in one document: admins only
     "call-events:read",
     "api-keys:manage",
     "agents:manage",

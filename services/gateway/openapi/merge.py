@@ -37,6 +37,8 @@ def merge_documents(
     A schema name two services use for different shapes is kept once per service as
     `<service>.<Name>`; identical ones are shared. Each operation says which service serves it
     (`x-service`); services that could not be read are listed in `info.x-missing-services`.
+    An operation the gateway serves itself stays the gateway's, even where a service has one
+    at the same path (each service's part of a customer export, which the gateway gathers).
     """
     merged = copy.deepcopy(own)
     paths: dict[str, Any] = merged.setdefault("paths", {})
@@ -55,6 +57,8 @@ def merge_documents(
                 continue
             target = paths.setdefault(path, {})
             for method, operation in _rename_refs(operations, renames).items():
+                if method in own.get("paths", {}).get(path, {}):
+                    continue  # the gateway answers it itself (an export gathers the services')
                 target[method] = {**operation, "x-service": service}
     merged["paths"] = dict(sorted(paths.items()))
     merged["components"]["schemas"] = dict(sorted(schemas.items()))

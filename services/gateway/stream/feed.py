@@ -22,9 +22,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.gateway.stream.audience import STREAMED
 from shared.logging import get_logger
+from shared.outbox_scrub import redactor
 
 log = get_logger(__name__)
 Position = dict[str, int]  # "topic:partition" → offset of the last event seen
+ERASED_EVENT = "contact.customer_deleted"
+# What a streamed event may say of the person (a screen pop's name and number, a reason typed
+# about them): blanked in the window once the customer is erased, and in later reads of it.
+_without_person = redactor(("name", "from_number", "reason"), ())
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class Feed:
         self._topics = topics
         self.window: deque[Streamed] = deque(maxlen=window)
         self.handled: dict[str, set[str]] = {}
+        self.erased: set[str] = set()
         # The last offset per partition that fell out of the window.
         self.dropped: Position = {}
         self._listeners: set[asyncio.Queue[Streamed]] = set()
@@ -109,7 +115,13 @@ class Feed:
             return
         kind = envelope.get("type")
         data = envelope.get("data") or {}
-        if kind == "contact.offer_accepted" and data.get("customer_id"):
+        if kind == ERASED_EVENT:
+            self._forget(str(data.get("customer_id")))
+            return
+        erased = str(data.get("customer_id")) in self.erased
+        if erased:
+            envelope = {**envelope, "data": _without_person(data)}
+        if kind == "contact.offer_accepted" and data.get("customer_id") and not erased:
             # Who handles whom: the accepting agent is named in the offer that preceded it.
             login = self._offered_to(str(data.get("offer_id")))
             if login:
@@ -123,6 +135,17 @@ class Feed:
         self.window.append(item)
         for queue in list(self._listeners):
             queue.put_nowait(item)
+
+    def _forget(self, customer_id: str) -> None:
+        """An erased customer: the window's events about them lose what names them."""
+        self.erased.add(customer_id)
+        for customers in self.handled.values():
+            customers.discard(customer_id)
+        for index, item in enumerate(self.window):
+            data = item.envelope.get("data") or {}
+            if str(data.get("customer_id")) == customer_id:
+                envelope = {**item.envelope, "data": _without_person(data)}
+                self.window[index] = Streamed(item.where, item.offset, envelope)
 
     def _offered_to(self, offer_id: str) -> str | None:
         for item in reversed(self.window):

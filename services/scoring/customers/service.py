@@ -21,6 +21,7 @@ from services.scoring.models import CustomerAlias, CustomerStats, ErasedCustomer
 from services.scoring.scores.service import Scorer, rescore
 from services.scoring.statistics.counters import new_stats
 from shared.logging import get_logger
+from shared.outbox_scrub import redactor, scrub_outbox
 
 log = get_logger(__name__)
 
@@ -150,11 +151,14 @@ async def erase_customer(
 
     Tombstones the customer and the ids merged into it, and returns them. An erased merged id
     loses its alias only: its data was already folded into the survivor, another live customer.
+    Its published events leave the outbox.
     """
     erased = str(customer_id)
     merged = await repository.merged_into(session, erased)
     ids = [erased, *merged]
     await repository.delete_customers(session, erased, ids)
+    # Scoring's events name no person; published ones about the customer go, waiting ones stay.
+    await scrub_outbox(session, customer_ids=ids, redact=redactor((), ()))
     for tombstoned in ids:
         if not await repository.is_erased(session, tombstoned):
             session.add(ErasedCustomer(customer_id=tombstoned, erased_at=erased_at))

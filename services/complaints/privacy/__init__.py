@@ -1,0 +1,1 @@
+"""Data protection: what complaints keeps about a customer, exported on request."""

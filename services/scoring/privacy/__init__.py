@@ -1,0 +1,1 @@
+"""Data protection: what scoring keeps about a customer, exported on request."""
