@@ -1,9 +1,11 @@
 """Through the gateway with wrk: signed Twilio status callbacks (ingest) and reads, each next
 to its baseline in the same run: the same requests straight to the service, and the same
-upstream behind nginx. py-spy samples the gateway and contact during the ingest run."""
+upstream behind nginx. Each run also records the CPU every hop's process spent per request;
+py-spy samples the processes on extra runs of their own, so sampling costs no figure."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -43,6 +45,8 @@ def wrk(
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     result: dict[str, Any] = {"requests_per_second": rps}
+    done = re.search(r"(\d+) requests in", out)
+    result["requests"] = int(done.group(1)) if done else 0
     for pct in ("50", "99"):
         found = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)\b", out)
         if found:
@@ -150,15 +154,44 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {**ordered[len(ordered) // 2], "runs": [r["requests_per_second"] for r in runs]}
 
 
-def _alternating(targets: dict[str, tuple[str, dict[str, str]]]) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process and its children (nginx's worker) have used so far."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(cpu_seconds(int(child)) for child in children)
+
+
+def _costed(
+    url: str, headers: dict[str, str], processes: dict[str, int], script: Path | None = None
+) -> dict[str, Any]:
+    """One wrk run and the CPU each hop's process spent per request meanwhile (milliseconds):
+    what a hop costs, which the throughput of a loaded shared machine hides."""
+    before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    result = wrk(url, headers=headers, script=script)
+    requests = max(1, result["requests"])
+    result["cpu_ms_per_request"] = {
+        name: round((cpu_seconds(pid) - before[name]) * 1000 / requests, 3)
+        for name, pid in processes.items()
+    }
+    return result
+
+
+Target = tuple[str, dict[str, str], dict[str, int]]
+
+
+def _alternating(targets: dict[str, Target]) -> dict[str, Any]:
     """Each target measured ROUNDS times, taking turns (the order flips every round), so a
     change of load on the shared machine weighs on every target alike; the median run each."""
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
     names = list(targets)
     for round_ in range(ROUNDS):
         for name in names if round_ % 2 == 0 else names[::-1]:
-            url, headers = targets[name]
-            runs[name].append(wrk(url, headers=headers))
+            runs[name].append(_costed(*targets[name]))
     return {name: _median_run(found) for name, found in runs.items()}
 
 
@@ -175,10 +208,19 @@ def _reads(data: Path, system: System, mint: Any, profiled: dict[str, Any]) -> d
     # A fresh token: it lives a minute, so nginx sends one minted just before its runs.
     proxy, nginx_port = nginx(data, scoring.port, mint("scoring"))
     try:
+        hops = {"scoring": pids["scoring"]}
         reads = _alternating(
             {
-                "score_via_gateway": (gateway + score, {"X-API-Key": key}),
-                "score_via_nginx": (f"http://127.0.0.1:{nginx_port}{score}", {}),
+                "score_via_gateway": (
+                    gateway + score,
+                    {"X-API-Key": key},
+                    {"gateway": pids["gateway"], **hops},
+                ),
+                "score_via_nginx": (
+                    f"http://127.0.0.1:{nginx_port}{score}",
+                    {},
+                    {"nginx": proxy.pid, **hops},
+                ),
             }
         )
     finally:
@@ -209,10 +251,13 @@ def measure(data: Path, broker: Broker) -> dict[str, Any]:
         by_name = {p.info.name: p for p in system.processes}
         gateway, contact = by_name["gateway"].url, by_name["contact"].url
         script = webhook_script(data / "direct.lua", gateway, mint("contact"))
-        direct = wrk(contact + PATH, script=script)
         pids = {n: by_name[n].process.pid for n in ("gateway", "contact")}
+        direct = _costed(contact + PATH, {}, {"contact": pids["contact"]}, script)
+        gw_script = webhook_script(data / "gw.lua", gateway)
+        through = _costed(gateway + PATH, {}, pids, gw_script)
+        # Sampling costs CPU: the profile is taken on a run of its own (repeated deliveries).
         with profiles.sampling(data, pids, SECONDS - 2) as prof:
-            through = wrk(gateway + PATH, script=webhook_script(data / "gw.lua", gateway))
+            wrk(gateway + PATH, script=gw_script)
         profiled["ingest"] = prof.summary
         reads = _reads(data, system, mint, profiled)
     finally:
@@ -263,6 +308,22 @@ def run() -> dict[str, Any]:
             "ms",
             "same read via nginx to scoring, p99",
             reads["score_via_nginx"].get("p99_ms", 0.0),
+            higher=False,
+        ),
+        figure(
+            "gateway CPU per score read",
+            reads["score_via_gateway"]["cpu_ms_per_request"]["gateway"],
+            "ms",
+            "nginx CPU per score read",
+            reads["score_via_nginx"]["cpu_ms_per_request"]["nginx"],
+            higher=False,
+        ),
+        figure(
+            "gateway CPU per score read, next to the service's",
+            reads["score_via_gateway"]["cpu_ms_per_request"]["gateway"],
+            "ms",
+            "scoring CPU per score read (same run)",
+            reads["score_via_gateway"]["cpu_ms_per_request"]["scoring"],
             higher=False,
         ),
         figure(

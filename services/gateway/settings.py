@@ -81,7 +81,8 @@ class GatewaySettings(ServiceSettings):
         le=300,
         description=(
             "How long a verified API key or bearer token is reused without verifying it again "
-            "(never past its expiry; a revoked key stops at once). 0: verify every request."
+            "(never past its expiry or revocation; see GATEWAY_KEY_REVOCATION_POLL_SECONDS). "
+            "0: verify every request."
         ),
     )
     key_revocation_poll_seconds: float = Field(
