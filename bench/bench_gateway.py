@@ -28,7 +28,7 @@ from tools.system import System
 
 SECONDS = 10
 CONNECTIONS = 16
-ROUNDS = 3
+ROUNDS = 5
 SETTLE_SECONDS = 5
 LIMIT = "10000000/minute"
 
