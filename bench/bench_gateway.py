@@ -5,6 +5,7 @@ py-spy samples the processes on extra runs of their own, so sampling costs no fi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ SECONDS = 10
 CONNECTIONS = 16
 ROUNDS = 5
 SETTLE_SECONDS = 5
+IDLE_SECONDS = 2.0
 LIMIT = "10000000/minute"
 
 
@@ -170,28 +173,43 @@ def _costed(
     url: str, headers: dict[str, str], processes: dict[str, int], script: Path | None = None
 ) -> dict[str, Any]:
     """One wrk run and the CPU each hop's process spent per request meanwhile (milliseconds):
-    what a hop costs, which the throughput of a loaded shared machine hides."""
+    what a hop costs, which the throughput of a loaded shared machine hides. What a process
+    spends idle (consumers polling, the relay) is measured for IDLE_SECONDS first and taken
+    off, so a slow run does not charge its requests with background work."""
+    idle = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    time.sleep(IDLE_SECONDS)
     before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    started = time.monotonic()
     result = wrk(url, headers=headers, script=script)
+    elapsed = time.monotonic() - started
     requests = max(1, result["requests"])
-    result["cpu_ms_per_request"] = {
-        name: round((cpu_seconds(pid) - before[name]) * 1000 / requests, 3)
-        for name, pid in processes.items()
-    }
+    result["cpu_ms_per_request"] = {}
+    result["idle_cpu_share"] = {}
+    for name, pid in processes.items():
+        background = (before[name] - idle[name]) / IDLE_SECONDS
+        spent = cpu_seconds(pid) - before[name] - background * elapsed
+        result["cpu_ms_per_request"][name] = round(max(0.0, spent) * 1000 / requests, 3)
+        result["idle_cpu_share"][name] = round(background, 3)
     return result
 
 
-Target = tuple[str, dict[str, str], dict[str, int]]
+# Opens what one run needs: its URL, request headers and the processes whose CPU it costs.
+Target = Callable[[], contextlib.AbstractContextManager[tuple[str, dict[str, str], dict[str, int]]]]
 
 
 def _alternating(targets: dict[str, Target]) -> dict[str, Any]:
     """Each target measured ROUNDS times, taking turns (the order flips every round), so a
-    change of load on the shared machine weighs on every target alike; the median run each."""
+    change of load on the shared machine weighs on every target alike; the median run each.
+    A run with any answer other than 2xx is an error: it would measure refusals."""
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
     names = list(targets)
     for round_ in range(ROUNDS):
         for name in names if round_ % 2 == 0 else names[::-1]:
-            runs[name].append(_costed(*targets[name]))
+            with targets[name]() as (url, headers, processes):
+                run = _costed(url, headers, processes)
+            if run["non_2xx"]:
+                raise RuntimeError(f"{name}: {run['non_2xx']} answers were not 2xx")
+            runs[name].append(run)
     return {name: _median_run(found) for name, found in runs.items()}
 
 
@@ -205,26 +223,24 @@ def _reads(data: Path, system: System, mint: Any, profiled: dict[str, Any]) -> d
     score = f"/v1/customers/{customer}/score"
     # The ingest run's events are still being applied by scoring: let it settle first.
     time.sleep(SETTLE_SECONDS)
-    # A fresh token: it lives a minute, so nginx sends one minted just before its runs.
-    proxy, nginx_port = nginx(data, scoring.port, mint("scoring"))
-    try:
-        hops = {"scoring": pids["scoring"]}
-        reads = _alternating(
-            {
-                "score_via_gateway": (
-                    gateway + score,
-                    {"X-API-Key": key},
-                    {"gateway": pids["gateway"], **hops},
-                ),
-                "score_via_nginx": (
-                    f"http://127.0.0.1:{nginx_port}{score}",
-                    {},
-                    {"nginx": proxy.pid, **hops},
-                ),
-            }
-        )
-    finally:
-        stop_process(proxy)
+    hops = {"scoring": pids["scoring"]}
+
+    @contextlib.contextmanager
+    def via_nginx() -> Iterator[tuple[str, dict[str, str], dict[str, int]]]:
+        # The identity token lives a minute: each run gets an nginx with one minted just now.
+        proxy, nginx_port = nginx(data, scoring.port, mint("scoring"))
+        try:
+            yield f"http://127.0.0.1:{nginx_port}{score}", {}, {"nginx": proxy.pid, **hops}
+        finally:
+            stop_process(proxy)
+
+    via_gateway = (gateway + score, {"X-API-Key": key}, {"gateway": pids["gateway"], **hops})
+    reads = _alternating(
+        {
+            "score_via_gateway": lambda: contextlib.nullcontext(via_gateway),
+            "score_via_nginx": via_nginx,
+        }
+    )
     reads["score_direct"] = wrk(scoring.url + score, headers={IDENTITY_HEADER: mint("scoring")})
     reads["customer_via_gateway"] = wrk(
         gateway + f"/v1/customers/{customer}", headers={"X-API-Key": key}
