@@ -1,14 +1,19 @@
 """Through the gateway with wrk: signed Twilio status callbacks (ingest) and reads, each next
 to its baseline in the same run: the same requests straight to the service, and the same
-upstream behind nginx. py-spy samples the gateway and contact during the ingest run."""
+upstream behind nginx. Each run also records the CPU every hop's process spent per request;
+py-spy samples the processes on extra runs of their own, so sampling costs no figure."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +30,9 @@ from tools.system import System
 
 SECONDS = 10
 CONNECTIONS = 16
+ROUNDS = 5
+SETTLE_SECONDS = 5
+IDLE_SECONDS = 2.0
 LIMIT = "10000000/minute"
 
 
@@ -40,6 +48,8 @@ def wrk(
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     result: dict[str, Any] = {"requests_per_second": rps}
+    done = re.search(r"(\d+) requests in", out)
+    result["requests"] = int(done.group(1)) if done else 0
     for pct in ("50", "99"):
         found = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)\b", out)
         if found:
@@ -141,27 +151,103 @@ def _system(data: Path, broker: Broker) -> System:
     )
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median throughput, with every run's throughput beside it."""
+    ordered = sorted(runs, key=lambda r: r["requests_per_second"])
+    return {**ordered[len(ordered) // 2], "runs": [r["requests_per_second"] for r in runs]}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process and its children (nginx's worker) have used so far."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(cpu_seconds(int(child)) for child in children)
+
+
+def _costed(
+    url: str, headers: dict[str, str], processes: dict[str, int], script: Path | None = None
+) -> dict[str, Any]:
+    """One wrk run and the CPU each hop's process spent per request meanwhile (milliseconds):
+    what a hop costs, which the throughput of a loaded shared machine hides. What a process
+    spends idle (consumers polling, the relay) is measured for IDLE_SECONDS first and taken
+    off, so a slow run does not charge its requests with background work."""
+    idle = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    time.sleep(IDLE_SECONDS)
+    before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    started = time.monotonic()
+    result = wrk(url, headers=headers, script=script)
+    elapsed = time.monotonic() - started
+    requests = max(1, result["requests"])
+    result["cpu_ms_per_request"] = {}
+    result["idle_cpu_share"] = {}
+    for name, pid in processes.items():
+        background = (before[name] - idle[name]) / IDLE_SECONDS
+        spent = cpu_seconds(pid) - before[name] - background * elapsed
+        result["cpu_ms_per_request"][name] = round(max(0.0, spent) * 1000 / requests, 3)
+        result["idle_cpu_share"][name] = round(background, 3)
+    return result
+
+
+# Opens what one run needs: its URL, request headers and the processes whose CPU it costs.
+Target = Callable[[], contextlib.AbstractContextManager[tuple[str, dict[str, str], dict[str, int]]]]
+
+
+def _alternating(targets: dict[str, Target]) -> dict[str, Any]:
+    """Each target measured ROUNDS times, taking turns (the order flips every round), so a
+    change of load on the shared machine weighs on every target alike; the median run each.
+    A run with any answer other than 2xx is an error: it would measure refusals."""
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+    names = list(targets)
+    for round_ in range(ROUNDS):
+        for name in names if round_ % 2 == 0 else names[::-1]:
+            with targets[name]() as (url, headers, processes):
+                run = _costed(url, headers, processes)
+            if run["non_2xx"]:
+                raise RuntimeError(f"{name}: {run['non_2xx']} answers were not 2xx")
+            runs[name].append(run)
+    return {name: _median_run(found) for name, found in runs.items()}
+
+
 def _reads(data: Path, system: System, mint: Any, profiled: dict[str, Any]) -> dict[str, Any]:
-    """Score and customer reads via the gateway, straight to scoring and via nginx."""
+    """Score reads via the gateway and via nginx in alternating rounds, then straight to scoring
+    and a customer read; the profile is taken on a separate run, so sampling costs no figure."""
     by_name = {p.info.name: p for p in system.processes}
     gateway, key, scoring = by_name["gateway"].url, system.api_key, by_name["scoring"]
     pids = {name: p.process.pid for name, p in by_name.items()}
     customer = _seed(gateway, key)
     score = f"/v1/customers/{customer}/score"
-    reads: dict[str, Any] = {}
-    with profiles.sampling(data, {n: pids[n] for n in ("gateway", "scoring")}, SECONDS - 2) as p:
-        reads["score_via_gateway"] = wrk(gateway + score, headers={"X-API-Key": key})
-    profiled["score_read"] = p.summary
+    # The ingest run's events are still being applied by scoring: let it settle first.
+    time.sleep(SETTLE_SECONDS)
+    hops = {"scoring": pids["scoring"]}
+
+    @contextlib.contextmanager
+    def via_nginx() -> Iterator[tuple[str, dict[str, str], dict[str, int]]]:
+        # The identity token lives a minute: each run gets an nginx with one minted just now.
+        proxy, nginx_port = nginx(data, scoring.port, mint("scoring"))
+        try:
+            yield f"http://127.0.0.1:{nginx_port}{score}", {}, {"nginx": proxy.pid, **hops}
+        finally:
+            stop_process(proxy)
+
+    via_gateway = (gateway + score, {"X-API-Key": key}, {"gateway": pids["gateway"], **hops})
+    reads = _alternating(
+        {
+            "score_via_gateway": lambda: contextlib.nullcontext(via_gateway),
+            "score_via_nginx": via_nginx,
+        }
+    )
+    reads["score_direct"] = wrk(scoring.url + score, headers={IDENTITY_HEADER: mint("scoring")})
     reads["customer_via_gateway"] = wrk(
         gateway + f"/v1/customers/{customer}", headers={"X-API-Key": key}
     )
-    reads["score_direct"] = wrk(scoring.url + score, headers={IDENTITY_HEADER: mint("scoring")})
-    # A fresh token: it lives a minute, so nginx sends one minted just before its run.
-    proxy, nginx_port = nginx(data, scoring.port, mint("scoring"))
-    try:
-        reads["score_via_nginx"] = wrk(f"http://127.0.0.1:{nginx_port}{score}")
-    finally:
-        stop_process(proxy)
+    with profiles.sampling(data, {n: pids[n] for n in ("gateway", "scoring")}, SECONDS - 2) as p:
+        wrk(gateway + score, headers={"X-API-Key": key})
+    profiled["score_read"] = p.summary
     return reads
 
 
@@ -181,10 +267,13 @@ def measure(data: Path, broker: Broker) -> dict[str, Any]:
         by_name = {p.info.name: p for p in system.processes}
         gateway, contact = by_name["gateway"].url, by_name["contact"].url
         script = webhook_script(data / "direct.lua", gateway, mint("contact"))
-        direct = wrk(contact + PATH, script=script)
         pids = {n: by_name[n].process.pid for n in ("gateway", "contact")}
+        direct = _costed(contact + PATH, {}, {"contact": pids["contact"]}, script)
+        gw_script = webhook_script(data / "gw.lua", gateway)
+        through = _costed(gateway + PATH, {}, pids, gw_script)
+        # Sampling costs CPU: the profile is taken on a run of its own (repeated deliveries).
         with profiles.sampling(data, pids, SECONDS - 2) as prof:
-            through = wrk(gateway + PATH, script=webhook_script(data / "gw.lua", gateway))
+            wrk(gateway + PATH, script=gw_script)
         profiled["ingest"] = prof.summary
         reads = _reads(data, system, mint, profiled)
     finally:
@@ -206,12 +295,19 @@ def run() -> dict[str, Any]:
             result = measure(data, broker)
         finally:
             broker.stop()
-    reads = result["reads"]
     result["setup"] = {
         "wrk": f"1 thread, {CONNECTIONS} connections, {SECONDS} s",
+        "score reads": f"gateway and nginx alternating, {ROUNDS} runs each, median run shown",
         "backend": "sqlite",
     }
-    result["figures"] = [
+    result["figures"] = figures(result)
+    return result
+
+
+def figures(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table rows of one run: each figure next to its baseline."""
+    reads = result["reads"]
+    return [
         figure(
             "Twilio status callbacks via gateway",
             result["ingest_via_gateway"]["requests_per_second"],
@@ -229,6 +325,15 @@ def run() -> dict[str, Any]:
             higher=True,
         ),
         figure(
+            "score read via gateway, p99",
+            reads["score_via_gateway"].get("p99_ms", 0.0),
+            "ms",
+            "same read via nginx to scoring, p99",
+            reads["score_via_nginx"].get("p99_ms", 0.0),
+            higher=False,
+        ),
+        *_cost_figures(reads),
+        figure(
             "score read via nginx",
             reads["score_via_nginx"]["requests_per_second"],
             "req/s",
@@ -245,4 +350,25 @@ def run() -> dict[str, Any]:
             higher=True,
         ),
     ]
-    return result
+
+
+def _cost_figures(reads: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the gateway hop costs in CPU per request, next to nginx's and the service's."""
+    return [
+        figure(
+            "gateway CPU per score read",
+            reads["score_via_gateway"]["cpu_ms_per_request"]["gateway"],
+            "ms",
+            "nginx CPU per score read",
+            reads["score_via_nginx"]["cpu_ms_per_request"]["nginx"],
+            higher=False,
+        ),
+        figure(
+            "gateway CPU per score read, next to the service's",
+            reads["score_via_gateway"]["cpu_ms_per_request"]["gateway"],
+            "ms",
+            "scoring CPU per score read (same run)",
+            reads["score_via_gateway"]["cpu_ms_per_request"]["scoring"],
+            higher=False,
+        ),
+    ]

@@ -188,6 +188,13 @@ class WorkItemNotFoundError(NotFoundError):
         super().__init__(f"No work item {item_id}.")
 
 
+class WorkItemNotYoursError(ForbiddenError):
+    code = "not-your-contact"
+
+    def __init__(self, item_id: object) -> None:
+        super().__init__(f"Work item {item_id} is not in your hands, nor your team's.")
+
+
 class WorkItemNotAssignedError(ConflictError):
     code = "work-item-not-assigned"
 

@@ -7,10 +7,12 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import aiohttp
 import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from services.gateway.auth.credentials import CredentialCache
 from services.gateway.catalogue.routes import router as catalogue_router
 from services.gateway.customer360.routes import router as customer360_router
 from services.gateway.export.routes import router as export_router
@@ -18,6 +20,7 @@ from services.gateway.identity.dev_issuer import DevIssuer
 from services.gateway.identity.oidc import KeyResolver, OidcVerifier, jwks_resolver
 from services.gateway.identity.routes import router as identity_router
 from services.gateway.keys.routes import router as keys_router
+from services.gateway.keys.service import revocation_list
 from services.gateway.openapi.routes import router as openapi_router
 from services.gateway.openapi.service import OpenApiAggregator
 from services.gateway.protection.breaker import CircuitBreaker
@@ -25,6 +28,7 @@ from services.gateway.protection.headers import ProtectionMiddleware
 from services.gateway.protection.rate_limits import RateLimits
 from services.gateway.proxy.routes import router as proxy
 from services.gateway.proxy.service import upstream_urls
+from services.gateway.proxy.tokens import IdentityTokens
 from services.gateway.settings import GatewaySettings
 from services.gateway.stream.feed import Feed
 from services.gateway.stream.routes import router as stream_router
@@ -75,10 +79,40 @@ def dev_issuer_of(settings: GatewaySettings) -> DevIssuer | None:
     )
 
 
+def upstream_session(settings: GatewaySettings) -> aiohttp.ClientSession:
+    """The proxy's pooled keep-alive client: bodies relayed as sent, no headers of its own."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=200, keepalive_timeout=30),
+        timeout=aiohttp.ClientTimeout(
+            total=settings.upstream_timeout_seconds,
+            connect=settings.upstream_connect_timeout_seconds,
+        ),
+        auto_decompress=False,
+        skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+    )
+
+
+async def poll_revocations(app: FastAPI, interval: float) -> None:
+    """Keep this replica's revocation list fresh (keys revoked elsewhere stop here too)."""
+    while True:
+        try:
+            async with app.state.db.sessionmaker() as session:
+                app.state.credentials.revocations(await revocation_list(session))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("key_revocations_unread", error=repr(exc))
+        await asyncio.sleep(interval)
+
+
 def http_client(
     settings: GatewaySettings, holder: dict[str, httpx.AsyncClient]
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
-    """The app's upstream client, open for the app's life (refuses to start without a secret)."""
+    """The app's upstream clients, open for the app's life (refuses to start without a secret).
+
+    The proxy forwards with `aiohttp` (its pool and C parser cost a tenth of httpx's CPU per
+    request, see docs/performance.md); the 360, the API document and readiness use httpx.
+    """
 
     @contextlib.asynccontextmanager
     async def resource(app: FastAPI) -> AsyncIterator[None]:
@@ -90,18 +124,27 @@ def http_client(
             settings.upstream_timeout_seconds, connect=settings.upstream_connect_timeout_seconds
         )
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-        async with httpx.AsyncClient(
-            timeout=timeout, limits=limits, follow_redirects=False
-        ) as client:
+        async with (
+            httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False) as client,
+            upstream_session(settings) as upstream,
+        ):
             app.state.http = holder["http"] = client
+            app.state.upstream = upstream
             if app.state.dev_issuer is not None:
                 log.warning("dev_issuer_enabled", issuer=app.state.dev_issuer.issuer)
-            feed = asyncio.create_task(app.state.feed.run(), name="gateway-stream-feed")
+            tasks = [
+                asyncio.create_task(app.state.feed.run(), name="gateway-stream-feed"),
+                asyncio.create_task(
+                    poll_revocations(app, settings.key_revocation_poll_seconds),
+                    name="gateway-key-revocations",
+                ),
+            ]
             try:
                 yield
             finally:
-                feed.cancel()
-                await asyncio.wait({feed}, timeout=5)
+                for task in tasks:
+                    task.cancel()
+                await asyncio.wait(tasks, timeout=5)
 
     return resource
 
@@ -162,6 +205,9 @@ def install_state(app: FastAPI, settings: GatewaySettings) -> None:
     app.state.dev_issuer = dev_issuer_of(settings)
     app.state.verifier = token_verifier(settings, app.state.dev_issuer)
     app.state.limits = RateLimits(settings)
+    app.state.credentials = CredentialCache(settings.credential_cache_seconds)
+    app.state.identity_tokens = IdentityTokens(settings.internal_token_secret)
+    app.state.upstream_urls = upstream_urls(settings)
     app.state.openapi = OpenApiAggregator(upstream_urls(settings))
     prefix = settings.kafka_topic_prefix
     app.state.feed = Feed(

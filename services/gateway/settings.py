@@ -75,6 +75,25 @@ class GatewaySettings(ServiceSettings):
     max_header_bytes: int = Field(
         default=16 * 1024, gt=0, description="Largest total size of request headers (431 above)."
     )
+    credential_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=300,
+        description=(
+            "How long a verified API key or bearer token is reused without verifying it again "
+            "(never past its expiry or revocation; see GATEWAY_KEY_REVOCATION_POLL_SECONDS). "
+            "0: verify every request."
+        ),
+    )
+    key_revocation_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description=(
+            "How often each replica reads the list of revoked API keys: a key revoked on "
+            "another replica or with `tools.keys` stops here within this time."
+        ),
+    )
     read_retries: int = Field(
         default=1,
         ge=0,

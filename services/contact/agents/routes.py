@@ -17,6 +17,7 @@ from shared.identity import Identity, Requires
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem("No such agent")}
+Reading = Annotated[Identity, Depends(Requires("agents:read"))]
 
 
 @router.post(
@@ -33,23 +34,25 @@ async def create_agent(data: AgentCreate, session: Session) -> AgentRead:
 
 @router.get(
     "",
-    dependencies=allow("agents:read"),
     response_model=list[AgentRead],
     summary="List agents with their presence",
+    description=(
+        "An agent sees only themself; a supervisor the agents sharing one of their teams (all "
+        "agents when they have no team); admins and systems everyone."
+    ),
 )
-async def list_agents(session: Session) -> list[AgentRead]:
-    return [AgentRead.model_validate(a) for a in await service.list_agents(session)]
+async def list_agents(session: Session, caller: Reading) -> list[AgentRead]:
+    return [AgentRead.model_validate(a) for a in await service.visible_agents(session, caller)]
 
 
 @router.get(
     "/{agent_id}",
-    dependencies=allow("agents:read"),
     response_model=AgentRead,
-    summary="Read an agent",
-    responses=_NOT_FOUND,
+    summary="Read an agent (yourself; a supervisor their teams' agents)",
+    responses={**_NOT_FOUND, 403: problem("Not your agent")},
 )
-async def read_agent(agent_id: uuid.UUID, session: Session) -> AgentRead:
-    return AgentRead.model_validate(await service.get_agent(session, agent_id))
+async def read_agent(agent_id: uuid.UUID, session: Session, caller: Reading) -> AgentRead:
+    return AgentRead.model_validate(await service.read_agent(session, agent_id, caller))
 
 
 @router.patch(
@@ -68,7 +71,8 @@ async def update_agent(agent_id: uuid.UUID, data: AgentUpdate, session: Session)
     response_model=AgentRead,
     summary="Set presence: available, paused with a reason, or offline",
     description=(
-        "An agent sets their own presence; supervisors anyone's. With contacts in hand an "
+        "An agent sets their own presence; supervisors their teams' agents' (anyone's when "
+        "they have no team), admins anyone's. With contacts in hand an "
         "agent cannot pause or sign out (409 `agent-busy`). Every change is logged with its "
         "time and published as `contact.agent_presence_changed`."
     ),

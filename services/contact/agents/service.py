@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contact.agents import repository
+from services.contact.agents.oversight import Oversight, oversight
 from services.contact.agents.presence import ChosenState, may_choose
 from services.contact.agents.schemas import AgentCreate, AgentUpdate
 from services.contact.errors import (
@@ -60,10 +61,32 @@ async def update_agent(session: AsyncSession, agent_id: uuid.UUID, data: AgentUp
     return agent
 
 
-def check_acting_for(agent: Agent, caller: Identity) -> None:
-    """A person acts for themself; supervisors and admins for anyone."""
-    if caller.agent_id != agent.login and not caller.may("agents:supervise"):
+async def oversight_of(session: AsyncSession, caller: Identity) -> Oversight:
+    """Whose work `caller` may see and act on (see `oversight`)."""
+    own = None
+    if caller.agent_id and caller.may("agents:supervise"):
+        me = await repository.find_by_login(session, caller.agent_id)
+        own = me.teams if me is not None else None
+    return oversight(caller, own)
+
+
+async def check_acting_for(session: AsyncSession, agent: Agent, caller: Identity) -> None:
+    """A person acts for themself; supervisors for their teams' agents; admins for anyone."""
+    if not (await oversight_of(session, caller)).covers(agent.login, agent.teams):
         raise NotYourAgentError(agent.id)
+
+
+async def read_agent(session: AsyncSession, agent_id: uuid.UUID, caller: Identity) -> Agent:
+    """The agent, if the caller oversees them; raises `NotYourAgentError` otherwise."""
+    agent = await get_agent(session, agent_id)
+    await check_acting_for(session, agent, caller)
+    return agent
+
+
+async def visible_agents(session: AsyncSession, caller: Identity) -> list[Agent]:
+    """The agents the caller oversees: all for admins and systems, their team, themselves."""
+    scope = await oversight_of(session, caller)
+    return [a for a in await repository.list_agents(session) if scope.covers(a.login, a.teams)]
 
 
 async def choose_presence(
@@ -77,7 +100,7 @@ async def choose_presence(
 ) -> Agent:
     """Set the presence a person chose (available, paused with a reason, offline)."""
     agent = await get_agent(session, agent_id)
-    check_acting_for(agent, caller)
+    await check_acting_for(session, agent, caller)
     in_hand = await repository.contacts_in_hand(session, agent.id)
     if not may_choose(agent.presence, state, contacts_in_hand=in_hand):
         if in_hand:

@@ -13,6 +13,7 @@ from services.contact.errors import (
     OfferNotPendingError,
     WorkItemNotAssignedError,
     WorkItemNotFoundError,
+    WorkItemNotYoursError,
 )
 from services.contact.events import stage
 from services.contact.models import Agent, Call, ConnectRequest, Offer, RoutingQueue, WorkItem
@@ -32,7 +33,7 @@ async def _pending(
     agent = await session.get(Agent, offer.agent_id)
     item = await session.get(WorkItem, offer.work_item_id)
     assert agent is not None and item is not None
-    agents.check_acting_for(agent, caller)
+    await agents.check_acting_for(session, agent, caller)
     if offer.state != "pending":
         raise OfferNotPendingError(offer_id, offer.state)
     return offer, item, agent
@@ -125,7 +126,7 @@ async def complete_work_item(
     agent = await session.get(Agent, item.agent_id)
     assert agent is not None
     if caller is not None:
-        agents.check_acting_for(agent, caller)
+        await agents.check_acting_for(session, agent, caller)
     item.state, item.ended_at = "completed", now
     await session.flush()
     await agents.start_wrap_up(session, agent, seconds=settings.routing_wrap_up_seconds, now=now)
@@ -137,5 +138,27 @@ async def pending_offers(
 ) -> list[Offer]:
     """The agent's unanswered offers (their own, or any agent's for a supervisor)."""
     agent = await agents.get_agent(session, agent_id)
-    agents.check_acting_for(agent, caller)
+    await agents.check_acting_for(session, agent, caller)
     return list(await repository.offers_of_agent(session, agent.id, ("pending",)))
+
+
+async def read_work_item(session: AsyncSession, item_id: uuid.UUID, caller: Identity) -> WorkItem:
+    """The work item, if it is the caller's to see (see `agents.oversight`).
+
+    In an agent's hands: that agent and who oversees them. Not (or no longer) in anyone's
+    hands: supervisors, admins and systems, and an agent it is offered to now.
+    """
+    item = await session.get(WorkItem, item_id)
+    if item is None:
+        raise WorkItemNotFoundError(item_id)
+    scope = await agents.oversight_of(session, caller)
+    holder = await session.get(Agent, item.agent_id) if item.agent_id is not None else None
+    if holder is not None:
+        allowed = scope.covers(holder.login, holder.teams)
+    else:
+        allowed = scope.everyone or caller.may("agents:supervise")
+        if not allowed and caller.agent_id is not None:
+            allowed = await repository.offered_to(session, item.id, caller.agent_id)
+    if allowed:
+        return item
+    raise WorkItemNotYoursError(item_id)

@@ -78,6 +78,17 @@ async def offers_of_agent(
     return rows.all()
 
 
+async def offered_to(session: AsyncSession, item_id: uuid.UUID, login: str) -> bool:
+    """Whether the work item is offered, pending an answer, to the agent with `login`."""
+    found = await session.scalar(
+        select(Offer.id)
+        .join(Agent, Agent.id == Offer.agent_id)
+        .where(Offer.work_item_id == item_id, Offer.state == "pending", Agent.login == login)
+        .limit(1)
+    )
+    return found is not None
+
+
 async def item_for_call(session: AsyncSession, call_id: uuid.UUID) -> WorkItem | None:
     """The work item of a call, if it entered a line."""
     item: WorkItem | None = await session.scalar(

@@ -8,8 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from services.contact.dependencies import Settings
-from services.contact.errors import WorkItemNotFoundError
-from services.contact.models import WorkItem
 from services.contact.routing import answers, lines
 from services.contact.routing.schemas import OfferRead, WorkItemCreate, WorkItemRead
 from shared.api import Session, allow, problem
@@ -80,16 +78,20 @@ async def create_work_item(
 
 @router.get(
     "/v1/work-items/{item_id}",
-    dependencies=allow("queues:read"),
     response_model=WorkItemRead,
     summary="Read a routed contact: its place, priority with reasons, and fate",
-    responses={404: problem("No such work item")},
+    description=(
+        "An agent reads the contacts in their hands or offered to them; a supervisor those of "
+        "their teams' agents and those still waiting; admins and systems any."
+    ),
+    responses={403: problem("Not your contact"), 404: problem("No such work item")},
 )
-async def read_work_item(item_id: uuid.UUID, session: Session) -> WorkItemRead:
-    item = await session.get(WorkItem, item_id)
-    if item is None:
-        raise WorkItemNotFoundError(item_id)
-    return WorkItemRead.model_validate(item)
+async def read_work_item(
+    item_id: uuid.UUID,
+    session: Session,
+    caller: Annotated[Identity, Depends(Requires("queues:read"))],
+) -> WorkItemRead:
+    return WorkItemRead.model_validate(await answers.read_work_item(session, item_id, caller))
 
 
 @router.post(

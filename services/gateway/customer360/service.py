@@ -77,9 +77,10 @@ async def gather_360(
     secret: str,
     deadline: float,
     request_id: str | None,
+    parts: list[Part] | None = None,
 ) -> Gathered:
-    """Fetch every part in parallel; whatever is not back by `deadline` seconds is missing."""
-    parts = parts_of(customer_id)
+    """Fetch every part (or `parts`) in parallel; what is not back by `deadline` is missing."""
+    parts = parts_of(customer_id) if parts is None else parts
 
     def headers(part: Part) -> list[tuple[str, str]]:
         out = [identity_header(caller, secret=secret, upstream=part.upstream)]

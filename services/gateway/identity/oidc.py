@@ -9,6 +9,7 @@ must not double as an HMAC secret), issuer, audience, expiry and not-before, wit
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -63,6 +64,11 @@ class OidcVerifier:
 
     async def verify(self, token: str) -> Identity:
         """The identity the token vouches for; raises `TokenInvalidError`."""
+        identity, _ = await self.verify_until(token)
+        return identity
+
+    async def verify_until(self, token: str) -> tuple[Identity, dt.datetime]:
+        """The identity the token vouches for and when the token expires."""
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") not in self.algorithms:
@@ -82,7 +88,8 @@ class OidcVerifier:
             raise
         except (jwt.PyJWTError, ValueError, KeyError) as exc:
             raise TokenInvalidError(str(exc).rstrip(".").lower() or "unreadable") from exc
-        return self.identity(claims)
+        expires = dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)
+        return self.identity(claims), expires
 
     def identity(self, claims: dict[str, Any]) -> Identity:
         """The identity for verified `claims`: only roles Rapport knows are kept."""

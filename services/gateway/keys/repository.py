@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 
@@ -26,3 +27,11 @@ async def list_all(session: AsyncSession) -> Sequence[ApiKey]:
     """Every key, newest first, revoked ones included."""
     rows = await session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id))
     return rows.all()
+
+
+async def revocations(session: AsyncSession) -> dict[uuid.UUID, dt.datetime]:
+    """Every key that is or will be revoked, and when."""
+    rows = await session.execute(
+        select(ApiKey.id, ApiKey.revoked_at).where(ApiKey.revoked_at.is_not(None))
+    )
+    return {key_id: at for key_id, at in rows.all() if at is not None}

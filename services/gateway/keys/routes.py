@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from services.gateway.auth.dependencies import GatewayPermission
 from services.gateway.keys import service
@@ -66,13 +66,13 @@ async def list_keys(session: Session) -> list[ApiKeyRead]:
     responses=_NOT_FOUND,
     openapi_extra={"x-permission": "api-keys:manage"},
 )
-async def rotate_key(key_id: uuid.UUID, data: ApiKeyRotate, session: Session) -> ApiKeyIssued:
-    issued = await service.rotate_key(
-        session,
-        key_id,
-        grace=dt.timedelta(seconds=data.grace_seconds),
-        now=dt.datetime.now(dt.UTC),
-    )
+async def rotate_key(
+    key_id: uuid.UUID, data: ApiKeyRotate, session: Session, request: Request
+) -> ApiKeyIssued:
+    now, grace = dt.datetime.now(dt.UTC), dt.timedelta(seconds=data.grace_seconds)
+    issued = await service.rotate_key(session, key_id, grace=grace, now=now)
+    # Verified credentials are remembered for a moment: this replica forgets the old key now.
+    request.app.state.credentials.revoked(key_id, now + grace)
     return _issued(issued)
 
 
@@ -83,6 +83,8 @@ async def rotate_key(key_id: uuid.UUID, data: ApiKeyRotate, session: Session) ->
     responses=_NOT_FOUND,
     openapi_extra={"x-permission": "api-keys:manage"},
 )
-async def revoke_key(key_id: uuid.UUID, session: Session) -> Response:
-    await service.revoke_key(session, key_id, now=dt.datetime.now(dt.UTC))
+async def revoke_key(key_id: uuid.UUID, session: Session, request: Request) -> Response:
+    key = await service.revoke_key(session, key_id, now=dt.datetime.now(dt.UTC))
+    if key.revoked_at is not None:
+        request.app.state.credentials.revoked(key.id, key.revoked_at)
     return Response(status_code=204)

@@ -127,3 +127,8 @@ async def rotate_key(
     old.replaced_by = issued.key.id
     await session.flush()
     return issued
+
+
+async def revocation_list(session: AsyncSession) -> dict[uuid.UUID, dt.datetime]:
+    """When each revoked key stopped (or stops) working."""
+    return await repository.revocations(session)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from services.gateway.protection.breaker import CircuitBreaker
 from services.gateway.settings import GatewaySettings
 from shared.errors import UpstreamError, UpstreamTimeoutError
 from shared.identity import IDENTITY_HEADER, Identity, mint_identity_token
 from shared.logging import current_request_id
+from shared.tracing import current_trace_context
 
 # Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1), plus the
 # caller's credentials, which stop at the gateway.
@@ -28,11 +31,24 @@ _HOP_BY_HOP = {
     "host",
     "content-length",
 }
-_REQUEST_DROP = _HOP_BY_HOP | {"x-api-key", "authorization", "x-request-id", "cookie"}
+# The trace goes on from the gateway's own span (the caller's span's child): see below.
+_REQUEST_DROP = _HOP_BY_HOP | {
+    "x-api-key",
+    "authorization",
+    "x-request-id",
+    "cookie",
+    "traceparent",
+    "tracestate",
+}
 # Identity is the gateway's word alone: a client's claim to it never reaches a service.
 _IDENTITY_PREFIXES = ("x-rapport-", "x-actor", "x-agent", "x-user", "x-roles", "x-forwarded-user")
 _IDEMPOTENT_READS = {"GET", "HEAD"}
-_RESPONSE_DROP = _HOP_BY_HOP | {"content-encoding", "x-request-id", "server"}
+# The gateway and its server say these themselves (bodies are relayed as sent, encoding kept).
+_RESPONSE_DROP = {
+    name.encode() for name in _HOP_BY_HOP | {"x-request-id", "server", "date", "x-powered-by"}
+}
+# A body this short and of known length is read at once and sent in one piece.
+BUFFERED_BODY_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -86,6 +102,7 @@ def forwarded_headers(
     request_id = current_request_id()
     if request_id:
         out.append(("x-request-id", request_id))
+    out.extend(current_trace_context().items())
     prior = next((v for k, v in headers if k.lower() == "x-forwarded-for"), None)
     if client_host:
         out = [(k, v) for k, v in out if k.lower() != "x-forwarded-for"]
@@ -96,13 +113,29 @@ def forwarded_headers(
     return out
 
 
-@dataclass(frozen=True)
+@dataclass
 class UpstreamResponse:
-    """What an upstream answered, ready to relay."""
+    """What an upstream answered: status and headers, with the body to relay.
+
+    A body of known length up to `BUFFERED_BODY_BYTES` is read at once (`body`); a longer one,
+    or one of unknown length, is relayed as it arrives (`chunks`), and `release` returns the
+    connection to the pool.
+    """
 
     status: int
-    headers: list[tuple[str, str]]
-    body: bytes
+    headers: list[tuple[bytes, bytes]]
+    body: bytes | None
+    response: aiohttp.ClientResponse
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The body as it arrives (empty when it was read at once)."""
+        if self.body is None:
+            async for chunk in self.response.content.iter_any():
+                yield chunk
+
+    def release(self) -> None:
+        """Give the connection back to the pool (closing it if the body was not read)."""
+        self.response.release()
 
 
 def identity_header(identity: Identity, *, secret: str, upstream: str) -> tuple[str, str]:
@@ -111,7 +144,7 @@ def identity_header(identity: Identity, *, secret: str, upstream: str) -> tuple[
 
 
 async def forward(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     *,
     breaker: CircuitBreaker,
     base_url: str,
@@ -126,32 +159,43 @@ async def forward(
 
     Connection failures are 502, timeouts 504, an open circuit 503 problems. Only idempotent
     reads are retried, and only when no connection was made: a write is never sent twice.
+    The caller relays the answer and then calls `release()`.
     """
     upstream = breaker.upstream
-    url = f"{base_url}{path}" + (f"?{query}" if query else "")
+    # Already canonically encoded (`paths.encode_path`): sent as is, never re-quoted.
+    url = URL(f"{base_url}{path}" + (f"?{query}" if query else ""), encoded=True)
     attempts = 1 + (read_retries if method in _IDEMPOTENT_READS else 0)
     for attempt in range(attempts):
         breaker.before_request()
         try:
-            response = await client.request(method, url, headers=headers, content=body)
-        except httpx.ConnectError as exc:
+            response = await client.request(method, url, headers=headers, data=body or None)
+            answer = await _answer(response)
+        except aiohttp.ClientConnectorError as exc:
             breaker.failed()
             if attempt + 1 < attempts:
                 await asyncio.sleep(0.05 * (attempt + 1))
                 continue
             raise UpstreamError(f"The {upstream} service is unavailable.") from exc
-        except httpx.TimeoutException as exc:
+        except TimeoutError as exc:
             breaker.failed()
             raise UpstreamTimeoutError(f"The {upstream} service did not answer in time.") from exc
-        except httpx.TransportError as exc:
+        except aiohttp.ClientError as exc:
             breaker.failed()
             raise UpstreamError(f"The {upstream} service is unavailable.") from exc
         breaker.succeeded()
-        return UpstreamResponse(
-            status=response.status_code,
-            headers=[
-                (k, v) for k, v in response.headers.multi_items() if k.lower() not in _RESPONSE_DROP
-            ],
-            body=response.content,
-        )
+        return answer
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def _answer(response: aiohttp.ClientResponse) -> UpstreamResponse:
+    """The response's status and relayed headers; its body when short and of known length."""
+    headers = [(k, v) for k, v in response.raw_headers if k.lower() not in _RESPONSE_DROP]
+    length = response.content_length
+    body: bytes | None = None
+    if length is not None and length <= BUFFERED_BODY_BYTES:
+        try:
+            body = await response.read()
+        finally:
+            response.release()
+        headers.append((b"content-length", str(len(body)).encode()))
+    return UpstreamResponse(response.status, headers, body, response)

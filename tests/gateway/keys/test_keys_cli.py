@@ -1,7 +1,9 @@
-"""The key CLI works on the gateway's database: a key it issues is one the gateway accepts."""
+"""The key CLI works on the gateway's database: a key it issues is one the gateway accepts,
+and a key it revokes stops within the gateway's revocation poll."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -32,10 +34,11 @@ async def test_issue_list_and_revoke_from_the_command_line(
     key_id = re.search(r"id:\s+(\S+)", issued)
     assert key is not None and key_id is not None
 
-    async with make_gateway(database_url=url) as client:
+    async with make_gateway(database_url=url, key_revocation_poll_seconds=0.2) as client:
         before = await client.post("/v1/contacts/events", headers={"X-API-Key": key[1]})
         listed = _cli(url, "list")
         _cli(url, "revoke", key_id[1])
+        await asyncio.sleep(0.5)  # more than one poll of the revocation list
         after = await client.post("/v1/contacts/events", headers={"X-API-Key": key[1]})
 
     assert before.status_code == 200

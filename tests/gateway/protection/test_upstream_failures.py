@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-import httpx
+import aiohttp
 import pytest
+from aiohttp.client_reqrep import ClientRequest
+from aiohttp.connector import Connection
 
 from services.gateway.errors import CircuitOpenError
 from services.gateway.protection.breaker import CircuitBreaker
 from services.gateway.proxy.service import forward
 from shared.errors import UpstreamError
-from tests.gateway.conftest import BOOTSTRAP_KEY, GatewayFactory
+from tests.gateway.conftest import BOOTSTRAP_KEY, GatewayFactory, Recorder
 from tools.stack import free_port
 
 KEY = {"X-API-Key": BOOTSTRAP_KEY}
@@ -57,39 +60,47 @@ def test_a_successful_probe_closes_the_circuit() -> None:
     breaker.before_request()
 
 
-def _flaky(failures: int) -> tuple[httpx.AsyncClient, list[str]]:
-    """A client whose first `failures` connections are refused (the third-party HTTP edge)."""
-    seen: list[str] = []
+class _Flaky(aiohttp.TCPConnector):
+    """Refuses the first `failures` connections (the network edge), then connects for real."""
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request.method)
-        if len(seen) <= failures:
-            raise httpx.ConnectError("refused", request=request)
-        return httpx.Response(200, json={"ok": True})
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+        self.seen: list[str] = []
 
-    return httpx.AsyncClient(transport=httpx.MockTransport(handler)), seen
+    async def connect(
+        self, req: ClientRequest, traces: list[Any], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        self.seen.append(req.method)
+        if len(self.seen) <= self.failures:
+            raise aiohttp.ClientConnectorError(req.connection_key, OSError(111, "refused"))
+        return await super().connect(req, traces, timeout)
 
 
 @pytest.mark.parametrize(("method", "calls", "status"), [("GET", 2, 200), ("POST", 1, None)])
-async def test_only_idempotent_reads_are_retried(method: str, calls: int, status: int) -> None:
-    client, seen = _flaky(failures=1)
+async def test_only_idempotent_reads_are_retried(
+    method: str, calls: int, status: int, recorder: Recorder
+) -> None:
+    connector = _Flaky(failures=1)
     breaker = CircuitBreaker("contact", failures=5, open_seconds=10)
-    call = forward(
-        client,
-        breaker=breaker,
-        base_url="http://contact.internal",
-        method=method,
-        path="/v1/customers",
-        query="",
-        headers=[],
-        body=b"",
-        read_retries=1,
-    )
-    async with client:
+    async with aiohttp.ClientSession(connector=connector) as client:
+        call = forward(
+            client,
+            breaker=breaker,
+            base_url=recorder.url,
+            method=method,
+            path="/v1/customers",
+            query="",
+            headers=[],
+            body=b"",
+            read_retries=1,
+        )
         if status is None:
             with pytest.raises(UpstreamError):
                 await call
         else:
-            assert (await call).status == status
+            answer = await call
+            answer.release()
+            assert answer.status == status
 
-    assert seen == [method] * calls
+    assert connector.seen == [method] * calls
