@@ -104,6 +104,11 @@ async def _setup(client: httpx.AsyncClient, callers: dict[str, str]) -> dict[str
         headers=ADMIN,
     )
     assert agent.status_code == 201, agent.text
+    # The follow-up policies would offer the agent welcome call-backs for the customers the
+    # first fit makes gold; this test takes the phone calls only.
+    for tier in ("gold", "silver", "bronze", "iron", "unscored"):
+        path = f"/v1/follow-up-policies/{tier}/consumer"
+        assert (await client.put(path, json={"level": "basic"}, headers=ADMIN)).is_success
     seeded = await client.post(
         "/v1/transactions", json={"transactions": population(150)}, headers=ADMIN
     )

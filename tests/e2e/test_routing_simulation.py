@@ -94,6 +94,12 @@ async def _setup(client: httpx.AsyncClient, day: Day, broker: str, prefix: str) 
         client, "POST", "/v1/queues", json={"name": "support", "required_skills": {"billing": 2}}
     )
     assert queue.status_code == 201, queue.text
+    # Follow-up policies would add call-back tasks of their own (a welcome call on a first
+    # tier); this stretch of the day is about the callers only.
+    for tier in (*TIERS, "unscored"):
+        policy = {"level": "basic"}
+        path = f"/v1/follow-up-policies/{tier}/consumer"
+        assert (await _request(client, "PUT", path, json=policy)).is_success
     agents = []
     for n in range(AGENTS):
         body = {"login": f"sim-{n}", "name": f"Agent {n}", "skills": {"billing": 2 + n % 4}}
@@ -203,7 +209,9 @@ async def _agent(
 
 async def _hang_up(client: httpx.AsyncClient, item_id: str, day: Day) -> None:
     item = (await _request(client, "GET", f"/v1/work-items/{item_id}")).json()
-    call = (await _request(client, "GET", f"/v1/calls/{item['call_id']}")).json()
+    answer = await _request(client, "GET", f"/v1/calls/{item['call_id']}")
+    assert answer.status_code == 200, (item, answer.text)
+    call = answer.json()
     body = call_event(
         call_id=call["provider_call_id"],
         sequence_number=9,

@@ -315,22 +315,34 @@ async function move(to) {
   if (to === "response_proposed") body.resolution_reason = text;
   if (to === "closed_rejected") body.recourse_offered = text;
   try {
-    // Background updates (the customer's new tier, SLA timers) bump the version; only a
-    // change of state since the agent looked makes them look again.
-    const current = await api(`/v1/complaints/${desk.complaint.id}`);
-    if (current.state !== desk.complaint.state) {
-      renderComplaint(current);
+    const complaint = await transition(desk.complaint.id, desk.complaint.state, body);
+    if (complaint.state !== to) {
+      renderComplaint(complaint);
       showError($("desk-error"), t("complaint.changed"));
       return;
     }
-    const complaint = await api(`/v1/complaints/${desk.complaint.id}/transitions`, {
-      method: "POST", body, headers: { "If-Match": `"${current.version}"` },
-    });
     $("desk-error").hidden = true;
     renderComplaint(complaint);
     await openCustomer(desk.customerId);
   } catch (error) {
     showError($("desk-error"), error);
+  }
+}
+
+// Background updates (the customer's new tier, SLA timers) bump a complaint's version; only
+// a change of state since the agent looked makes them look again. A version that moved
+// between the read and the step is read again, a few times.
+async function transition(id, seenState, body) {
+  for (let attempt = 0; ; attempt += 1) {
+    const current = await api(`/v1/complaints/${id}`);
+    if (current.state !== seenState) return current;
+    try {
+      return await api(`/v1/complaints/${id}/transitions`, {
+        method: "POST", body, headers: { "If-Match": `"${current.version}"` },
+      });
+    } catch (error) {
+      if (error.status !== 412 || attempt >= 3) throw error;
+    }
   }
 }
 
