@@ -128,41 +128,101 @@ def _transaction_records(
     ]
 
 
-async def _consumer_benchmark() -> dict[str, Any]:
+def _consumer_benchmark() -> dict[str, Any]:
+    """The commerce consumer on SQLite (with the bulk request) and on PostgreSQL, one broker."""
+    from tools.stack import Broker, Postgres, free_port
+
+    broker = Broker(free_port()).start()
+    server = Postgres(free_port()).start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            databases = _SqliteCopies(Path(tmp))
+            sqlite = asyncio.run(_consumer_on(databases, broker.bootstrap))
+            bulk = asyncio.run(_bulk_benchmark(tmp, databases.settings_for, broker.bootstrap))
+        postgres = _PostgresCopies(server.url())
+        postgresql = asyncio.run(_consumer_on(postgres, broker.bootstrap))
+    finally:
+        server.stop()
+        broker.stop()
+    return bulk | {"sqlite": sqlite, "postgresql": postgresql}
+
+
+class _SqliteCopies:
+    """A seeded SQLite database and file copies of it."""
+
+    backend = "sqlite"
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.prefix = ""
+        self.bootstrap = ""
+
+    async def seeded(self) -> str:
+        return f"sqlite+aiosqlite:///{self.tmp / 'seeded.db'}"
+
+    async def copy(self, name: str) -> str:
+        shutil.copyfile(self.tmp / "seeded.db", self.tmp / f"{name}.db")
+        return f"sqlite+aiosqlite:///{self.tmp / name}.db"
+
+    def settings_for(self, name: str) -> Any:
+        copy = self.tmp / f"{name}.db"
+        shutil.copyfile(self.tmp / "seeded.db", copy)
+        return _bench_settings(f"sqlite+aiosqlite:///{copy}", self.bootstrap, self.prefix)
+
+
+class _PostgresCopies:
+    """A seeded PostgreSQL database and copies of it (databases made from it as a template)."""
+
+    backend = "postgresql"
+
+    def __init__(self, server_url: str) -> None:
+        self.base = server_url.rpartition("/")[0]
+
+    async def _create(self, name: str, template: str | None = None) -> str:
+        import asyncpg
+
+        conn = await asyncpg.connect(self.base.replace("+asyncpg", "") + "/postgres")
+        try:
+            clause = f" TEMPLATE {template}" if template else ""
+            await conn.execute(f"CREATE DATABASE {name}{clause}")
+        finally:
+            await conn.close()
+        return f"{self.base}/{name}"
+
+    async def seeded(self) -> str:
+        return await self._create("seeded")
+
+    async def copy(self, name: str) -> str:
+        return await self._create(name, template="seeded")
+
+
+async def _consumer_on(databases: Any, bootstrap: str) -> dict[str, Any]:
     """Events/s of the commerce consumer, batched and one by one, over copies of one seeded
-    database, then event → score-visible latency at a steady rate."""
+    database, event → score-visible latency at a steady rate, and a replay of the topic."""
     from bench import scoring_consumer as sc
     from shared.contracts.topics import COMMERCE_TRANSACTIONS
     from shared.migrations import upgrade_async
-    from tools.stack import Broker, free_port
 
-    broker = Broker(free_port()).start()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            seeded = Path(tmp) / "seeded.db"
-            url = f"sqlite+aiosqlite:///{seeded}"
-            await upgrade_async(Path("services/scoring/migrations"), url)
-            prefix = f"bench{uuid.uuid4().hex[:6]}."
-            now = dt.datetime.now(dt.UTC)
-            rng = np.random.default_rng(1)
-            await _seed_and_fit(_bench_settings(url, broker.bootstrap, prefix), now, rng)
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    databases.prefix, databases.bootstrap = prefix, bootstrap
+    url = await databases.seeded()
+    await upgrade_async(Path("services/scoring/migrations"), url)
+    now = dt.datetime.now(dt.UTC)
+    rng = np.random.default_rng(1)
+    await _seed_and_fit(_bench_settings(url, bootstrap, prefix), now, rng)
 
-            def fresh_copy(name: str) -> Any:
-                copy = Path(tmp) / f"{name}.db"
-                shutil.copyfile(seeded, copy)
-                return _bench_settings(f"sqlite+aiosqlite:///{copy}", broker.bootstrap, prefix)
+    async def fresh_copy(name: str) -> Any:
+        return _bench_settings(await databases.copy(name), bootstrap, prefix)
 
-            values = _transaction_records(BATCH_EVENTS, now, rng)
-            await sc.produce(broker.bootstrap, prefix + COMMERCE_TRANSACTIONS, values)
-            baseline = await sc.throughput(fresh_copy("single"), SINGLE_EVENTS, batched=False)
-            batched = await sc.throughput(fresh_copy("batch"), BATCH_EVENTS, batched=True)
-            steady = _transaction_records(LATENCY_EVENTS, now, rng, prefix="lat")
-            latency = await sc.latency(fresh_copy("latency"), steady, LATENCY_RATE)
-            bulk = await _bulk_benchmark(tmp, fresh_copy, broker.bootstrap, prefix, now)
-    finally:
-        broker.stop()
-    return bulk | {
-        "backend": "sqlite",
+    values = _transaction_records(BATCH_EVENTS, now, rng)
+    await sc.produce(bootstrap, prefix + COMMERCE_TRANSACTIONS, values)
+    baseline = await sc.throughput(await fresh_copy("single"), SINGLE_EVENTS, batched=False)
+    batched = await sc.throughput(await fresh_copy("batch"), BATCH_EVENTS, batched=True)
+    steady = _transaction_records(LATENCY_EVENTS, now, rng, prefix="lat")
+    latency = await sc.latency(await fresh_copy("latency"), steady, LATENCY_RATE)
+    replayed = await sc.replay_rate(await fresh_copy("replay"), BATCH_EVENTS)
+    return {
+        "backend": databases.backend,
         "scored_with_fitted_model": True,
         "customers_in_events": BATCH_EVENTS // 10,
         "batched": batched,
@@ -171,12 +231,11 @@ async def _consumer_benchmark() -> dict[str, Any]:
             batched["events_per_second"] / baseline["events_per_second"], 2
         ),
         "latency_event_to_score_visible": latency,
+        "replay": replayed,
     }
 
 
-async def _bulk_benchmark(
-    tmp: str, fresh_copy: Any, bootstrap: str, prefix: str, now: dt.datetime
-) -> dict[str, Any]:
+async def _bulk_benchmark(tmp: str, settings_for: Any, bootstrap: str) -> dict[str, Any]:
     """The bulk request after the fit, and before any fit (the baseline), same run."""
     from bench import scoring_bulk
     from shared.migrations import upgrade_async
@@ -184,10 +243,11 @@ async def _bulk_benchmark(
     unfitted = Path(tmp) / "unfitted.db"
     url = f"sqlite+aiosqlite:///{unfitted}"
     await upgrade_async(Path("services/scoring/migrations"), url)
+    now = dt.datetime.now(dt.UTC)
     baseline = await scoring_bulk.post_seconds(
-        _bench_settings(url, bootstrap, prefix), scoring_bulk.body(now, 1)
+        _bench_settings(url, bootstrap, "bulk."), scoring_bulk.body(now, 1)
     )
-    fitted = await scoring_bulk.post_seconds(fresh_copy("bulk"), scoring_bulk.body(now, 2))
+    fitted = await scoring_bulk.post_seconds(settings_for("bulk"), scoring_bulk.body(now, 2))
     return {
         "bulk_post_transactions": {
             "after_fit": fitted,
@@ -246,10 +306,8 @@ async def _seed_and_fit(settings: Any, now: dt.datetime, rng: np.random.Generato
 def run() -> dict[str, Any]:
     """Refit on 1M synthetic customers vs lifetimes, the consumer over a broker, bulk POST."""
     refit = refit_benchmark()
-    consumer = asyncio.run(_consumer_benchmark())
+    consumer = _consumer_benchmark()
     bulk = consumer.pop("bulk_post_transactions")
-    latency = consumer["latency_event_to_score_visible"]
-    baseline = consumer["baseline_one_event_per_transaction"]
     figures = [
         figure(
             "BG/NBD refit, 1M customers (compressed)",
@@ -259,30 +317,10 @@ def run() -> dict[str, Any]:
             refit["lifetimes_seconds"],
             higher=False,
         ),
-        figure(
-            "commerce consumer, batched",
-            consumer["batched"]["events_per_second"],
-            "events/s",
-            "same runner, one event per transaction",
-            baseline["events_per_second"],
-            higher=True,
-        ),
-        figure(
-            "event → score visible p50 at 500/s",
-            latency["p50_ms"],
-            "ms",
-            "interval between two events at 500/s",
-            2.0,
-            higher=False,
-        ),
-        figure(
-            "event → score visible p99 at 500/s",
-            latency["p99_ms"],
-            "ms",
-            "interval between two events at 500/s",
-            2.0,
-            higher=False,
-        ),
+    ]
+    for backend in ("sqlite", "postgresql"):
+        figures += _consumer_figures(backend, consumer[backend])
+    figures.append(
         figure(
             "POST /v1/transactions, 10,000 rows after a fit",
             bulk["after_fit"]["seconds"],
@@ -290,14 +328,64 @@ def run() -> dict[str, Any]:
             "same request before any fit (no score events)",
             bulk["baseline_before_any_fit"]["seconds"],
             higher=False,
-        ),
-    ]
+        )
+    )
     return {
         "refit_bgnbd": refit,
         "consumer_commerce_events": consumer,
         "bulk_post_transactions": bulk,
         "figures": figures,
     }
+
+
+def _consumer_figures(backend: str, result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Table rows of the consumer on one backend."""
+    latency = result["latency_event_to_score_visible"]
+    baseline = result["baseline_one_event_per_transaction"]
+    batched, replayed = result["batched"], result["replay"]
+    interval = "interval between two events at 500/s"
+    return [
+        figure(
+            f"commerce consumer, batched ({backend})",
+            batched["events_per_second"],
+            "events/s",
+            "same runner, one event per transaction",
+            baseline["events_per_second"],
+            higher=True,
+        ),
+        figure(
+            f"commerce consumer, batched, per CPU-second of the process ({backend})",
+            batched["events_per_cpu_second"],
+            "events/s",
+            "same runner, one event per transaction",
+            baseline["events_per_cpu_second"],
+            higher=True,
+        ),
+        figure(
+            f"replay of the same 20,000 events ({backend})",
+            replayed["events_per_second"],
+            "events/s",
+            "one event per transaction, as replay applied them before",
+            baseline["events_per_second"],
+            higher=True,
+        ),
+        figure(
+            f"event → score visible p50 at 500/s ({backend})",
+            latency["p50_ms"],
+            "ms",
+            interval,
+            2.0,
+            higher=False,
+        ),
+        figure(
+            f"event → score visible p99 at 500/s ({backend})",
+            latency["p99_ms"],
+            "ms",
+            interval,
+            2.0,
+            higher=False,
+        ),
+    ]
 
 
 if __name__ == "__main__":

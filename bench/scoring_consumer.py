@@ -81,12 +81,36 @@ async def throughput(settings: Any, events: int, *, batched: bool) -> dict[str, 
     async with consuming(settings, group, batched=batched) as runner:
         await _until(lambda: runner.processed > 0, 0.005)
         started, first = time.perf_counter(), runner.processed
+        cpu = time.process_time()
         await _until(lambda: runner.processed >= events, 0.02)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
     return {
         "events": events,
         "seconds": round(seconds, 2),
         "events_per_second": round((events - first) / seconds, 1),
+        # This process's own CPU time over the same events (the machine is shared).
+        "cpu_seconds": round(cpu, 2),
+        "events_per_cpu_second": round((events - first) / cpu, 1),
+    }
+
+
+async def replay_rate(settings: Any, events: int) -> dict[str, Any]:
+    """Events/s of `python -m services.scoring.replay` through `events` records on the topic,
+    and what that makes of a replay of 10 million."""
+    from services.scoring.replay import replay
+
+    started, cpu = time.perf_counter(), time.process_time()
+    stats = await replay(settings, reset=False, show_progress=False)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    rate = stats.applied / seconds
+    return {
+        "events": events,
+        "applied": stats.applied,
+        "seconds": round(seconds, 2),
+        "events_per_second": round(rate, 1),
+        "events_per_cpu_second": round(stats.applied / cpu, 1),
+        "ten_million_hours_extrapolated": round(10_000_000 / rate / 3600, 2),
     }
 
 

@@ -10,12 +10,12 @@ from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.topics import dead_letter_topic
-from shared.db import Database, ProcessedEvent, chunks
+from shared.db import Database, ProcessedEvent, chunks, utcnow
 from shared.events import CloudEvent, Event, EventRegistry, UndecodableEventError
 from shared.kafka import make_consumer, make_producer
 from shared.logging import get_logger, request_id_var
@@ -60,8 +60,11 @@ async def claim_many(session: AsyncSession, *, consumer: str, event_ids: list[st
         )
         seen.update(rows)
     fresh = [e for e in wanted if e not in seen]
-    session.add_all(ProcessedEvent(consumer=consumer, event_id=e) for e in fresh)
-    await session.flush()  # a concurrent duplicate fails here, on the primary key
+    if fresh:
+        # One statement for the poll; a concurrent duplicate fails here, on the primary key.
+        now = utcnow()
+        claimed = [{"consumer": consumer, "event_id": e, "processed_at": now} for e in fresh]
+        await session.execute(insert(ProcessedEvent), claimed)
     return set(fresh)
 
 

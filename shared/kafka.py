@@ -61,6 +61,8 @@ def make_consumer(
         session_timeout_ms=session_timeout_ms,
         heartbeat_interval_ms=max(100, session_timeout_ms // 4),
         max_poll_records=500,
+        # How long the broker may hold a fetch while waiting for records: the latency floor.
+        fetch_max_wait_ms=100,
     )
 
 

@@ -1,4 +1,8 @@
-"""What the scoring routes are handed: the settings, the model cache and a scorer built of them."""
+"""What the scoring routes are handed: the settings, the model cache and a scorer built of them.
+
+The dependencies are coroutines: FastAPI runs a plain function dependency in a worker thread,
+a hop that costs more than what these do.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,19 @@ from fastapi import Depends, Request
 from services.scoring.model.cache import ModelCache
 from services.scoring.scores.service import Scorer
 from services.scoring.settings import ScoringSettings
-from shared.api import settings_dependency
-
-Settings = Annotated[ScoringSettings, Depends(settings_dependency(ScoringSettings))]
 
 
-def _models(request: Request) -> ModelCache:
+async def _settings(request: Request) -> ScoringSettings:
+    value = request.app.state.settings
+    if not isinstance(value, ScoringSettings):
+        raise TypeError(f"app.state.settings is {type(value).__name__}, not ScoringSettings")
+    return value
+
+
+Settings = Annotated[ScoringSettings, Depends(_settings)]
+
+
+async def _models(request: Request) -> ModelCache:
     value = request.app.state.models
     if not isinstance(value, ModelCache):
         raise TypeError(f"app.state.models is {type(value).__name__}, not ModelCache")
@@ -24,7 +35,7 @@ def _models(request: Request) -> ModelCache:
 Models = Annotated[ModelCache, Depends(_models)]
 
 
-def _scorer(settings: Settings, models: Models) -> Scorer:
+async def _scorer(settings: Settings, models: Models) -> Scorer:
     return Scorer(settings=settings, models=models)
 
 

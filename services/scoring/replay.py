@@ -5,7 +5,8 @@ consumers' offsets are untouched) and applies every event through the same handl
 live consumers. Each event is claimed under the consumer name `scoring.replay`, so running it
 twice changes nothing; `--reset` clears the per-customer state first and rebuilds it whole.
 Replayed changes are not published (the handlers rescore with `publish_events=False`): the
-live service already published them.
+live service already published them. A poll is applied in one transaction, and consecutive
+transactions in one call of the batch handler, as the live consumer does.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import typer
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.consumers import consumer_specs
 from services.scoring.model.cache import ModelCache
@@ -34,7 +37,7 @@ from services.scoring.settings import ScoringSettings
 from shared.contracts import registry
 from shared.db import Database, ProcessedEvent
 from shared.events import CloudEvent, UndecodableEventError
-from shared.inbox import Handler, claim
+from shared.inbox import BatchHandler, Handler, claim, claim_many
 from shared.migrations import upgrade_async
 
 CONSUMER = "scoring.replay"
@@ -100,25 +103,65 @@ async def _apply_batch(
     handlers: dict[str, Handler],
     stats: ReplayStats,
 ) -> None:
+    """Apply a poll in one transaction; consecutive events of a batch handler in one call."""
     async with db.sessionmaker() as session:
+        run: list[tuple[Any, CloudEvent]] = []
         for record in records:
-            stats.records += 1
-            try:
-                envelope = CloudEvent.from_bytes(record.value)
-                event = registry.decode(envelope)
-            except UndecodableEventError:
-                stats.undecodable += 1
+            decoded = _decode(record, handlers, stats)
+            if decoded is None:
                 continue
-            handler = handlers.get(envelope.type)
-            if event is None or handler is None:
-                stats.ignored += 1
-                continue
-            if not await claim(session, consumer=CONSUMER, event_id=envelope.id):
+            handler = handlers[decoded[1].type]
+            if run and (not isinstance(handler, BatchHandler) or run[0][1].type != decoded[1].type):
+                await _apply_run(session, run, handlers, stats)
+                run = []
+            if isinstance(handler, BatchHandler):
+                run.append(decoded)
+            elif await claim(session, consumer=CONSUMER, event_id=decoded[1].id):
+                await handler(session, *decoded)
+                stats.applied += 1
+            else:
                 stats.duplicates += 1
-                continue
-            await handler(session, event, envelope)
-            stats.applied += 1
+        if run:
+            await _apply_run(session, run, handlers, stats)
         await session.commit()
+
+
+def _decode(
+    record: ConsumerRecord[bytes, bytes], handlers: dict[str, Handler], stats: ReplayStats
+) -> tuple[Any, CloudEvent] | None:
+    """The record's event and envelope if a handler takes it; None (and counted) otherwise."""
+    stats.records += 1
+    try:
+        envelope = CloudEvent.from_bytes(record.value)
+        event = registry.decode(envelope)
+    except UndecodableEventError:
+        stats.undecodable += 1
+        return None
+    if event is None or envelope.type not in handlers:
+        stats.ignored += 1
+        return None
+    return event, envelope
+
+
+async def _apply_run(
+    session: AsyncSession,
+    run: list[tuple[Any, CloudEvent]],
+    handlers: dict[str, Handler],
+    stats: ReplayStats,
+) -> None:
+    """Claim a run of events of one batch handler together and hand over the new ones."""
+    handler = handlers[run[0][1].type]
+    assert isinstance(handler, BatchHandler)
+    fresh = await claim_many(session, consumer=CONSUMER, event_ids=[e.id for _, e in run])
+    items: list[tuple[Any, CloudEvent]] = []
+    for event, envelope in run:
+        if envelope.id in fresh:
+            fresh.discard(envelope.id)
+            items.append((event, envelope))
+    if items:
+        await handler.handle(session, items)
+    stats.applied += len(items)
+    stats.duplicates += len(run) - len(items)
 
 
 async def replay(

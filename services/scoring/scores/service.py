@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -78,7 +78,7 @@ async def rescore_many(
             events += found
     # States follow the same facts: prospect, current, lost, won back.
     horizon = scorer.settings.churn_horizon_weeks
-    events += follow_states(session, stats, now=now, horizon_weeks=horizon)
+    events += await follow_states(session, stats, now=now, horizon_weeks=horizon)
     # The statistics rows through the session, then history and outbox rows in bulk.
     await session.flush()
     if history:
@@ -98,7 +98,7 @@ def _record_published(
         new.lifecycle_stage,
         now,
     )
-    return {"customer_id": stats.customer_id, "scored_at": now, "cause": cause, **asdict(new)}
+    return {"customer_id": stats.customer_id, "scored_at": now, "cause": cause, **vars(new)}
 
 
 async def get_score(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.errors import CustomerNotScoredError
@@ -37,7 +38,7 @@ def signals_of(stats: CustomerStats) -> Signals:
     )
 
 
-def follow_states(
+async def follow_states(
     session: AsyncSession,
     rows: Sequence[CustomerStats],
     *,
@@ -46,34 +47,38 @@ def follow_states(
 ) -> list[CustomerStateChangedV1]:
     """Move each customer to the state their statistics put them in; the events to publish.
 
-    Each move is kept on the statistics row and in the state history (same transaction).
+    Each move is kept on the statistics row and in the state history (same transaction, one
+    insert for all moves).
     """
     events: list[CustomerStateChangedV1] = []
+    history: list[dict[str, Any]] = []
     for stats in rows:
         current = cast(CustomerState | None, stats.state)
         for move in moves(current, facts_of(stats), now=now, horizon_weeks=horizon_weeks):
-            events.append(_apply(session, stats, move, now=now))
+            event, change = _apply(stats, move, now=now)
+            events.append(event)
+            history.append(change)
+    if history:
+        await session.execute(insert(StateChange), history)
     return events
 
 
 def _apply(
-    session: AsyncSession, stats: CustomerStats, move: Move, *, now: dt.datetime
-) -> CustomerStateChangedV1:
+    stats: CustomerStats, move: Move, *, now: dt.datetime
+) -> tuple[CustomerStateChangedV1, dict[str, Any]]:
     causes = churn_causes(signals_of(stats)) if move.transition == "churned" else []
     stats.state, stats.state_since = move.state, move.occurred_at
-    session.add(
-        StateChange(
-            customer_id=stats.customer_id,
-            previous_state=move.previous_state,
-            state=move.state,
-            transition=move.transition,
-            occurred_at=move.occurred_at,
-            recorded_at=now,
-            tier=stats.tier,
-            causes=causes or None,
-        )
-    )
-    return CustomerStateChangedV1(
+    change = {
+        "customer_id": stats.customer_id,
+        "previous_state": move.previous_state,
+        "state": move.state,
+        "transition": move.transition,
+        "occurred_at": move.occurred_at,
+        "recorded_at": now,
+        "tier": stats.tier,
+        "causes": causes or None,
+    }
+    event = CustomerStateChangedV1(
         customer_id=uuid.UUID(stats.customer_id),
         previous_state=move.previous_state,
         state=move.state,
@@ -81,6 +86,7 @@ def _apply(
         occurred_at=move.occurred_at,
         causes=causes,
     )
+    return event, change
 
 
 async def get_state(

@@ -1,4 +1,10 @@
-"""Folding a batch of orders and refunds into per-customer statistics, O(1) per transaction."""
+"""Folding a batch of orders and refunds into per-customer statistics, O(1) per transaction.
+
+Set-based: one read of the statistics, purchase days and referred orders the batch touches,
+the batch folded in memory, then one insert or update statement per table for the whole batch
+(`save`). The statistics are detached objects: rescoring reads and changes them in memory and
+`save` writes what both changed.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,12 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.models import CustomerStats, PurchaseDay, RecordedTransaction
+from services.scoring.models import CustomerStats
 from services.scoring.statistics import repository
 from services.scoring.statistics.counters import new_stats
 from shared.db import chunks
+
+DayKey = tuple[str, dt.date]
 
 
 @dataclass(frozen=True)
@@ -31,13 +39,18 @@ class Transaction:
 
 
 class Ledger:
-    """Applies a batch of transactions with a few set-based reads instead of one per item."""
+    """Applies a batch of transactions with a few set-based reads and writes."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self.stats: dict[str, CustomerStats] = {}
-        self._days: dict[tuple[str, dt.date], PurchaseDay | None] = {}
-        self._orders: dict[str, tuple[str, dt.date]] = {}
+        self._created: set[str] = set()
+        # Spend per (customer, day); None: no purchase that day.
+        self._days: dict[DayKey, Decimal | None] = {}
+        self._new_days: set[DayKey] = set()
+        self._changed_days: set[DayKey] = set()
+        self._orders: dict[str, DayKey] = {}
+        self._recorded: list[Transaction] = []
 
     async def new_only(self, items: Sequence[Transaction]) -> list[Transaction]:
         """Items whose id is neither stored nor repeated earlier in the batch."""
@@ -56,13 +69,11 @@ class Ledger:
         days = [_day(t.occurred_at) for t in items]
         low, high = min(days), max(days)
         for chunk in chunks(customers):
-            for stats in await repository.stats_of(self._session, chunk):
-                self.stats[stats.customer_id] = stats
-            rows = await repository.purchase_days_between(self._session, chunk, low, high)
-            found = {(r.customer_id, r.day): r for r in rows}
+            self.stats.update(await repository.detached_stats(self._session, chunk))
+            found = await repository.day_spends_between(self._session, chunk, low, high)
             members = set(chunk)
-            for item in items:
-                key = (str(item.customer_id), _day(item.occurred_at))
+            for item, day in zip(items, days, strict=True):
+                key = (str(item.customer_id), day)
                 if key[0] in members:
                     self._days[key] = found.get(key)
         referred = sorted({t.refers_to for t in items if t.refers_to})
@@ -73,57 +84,52 @@ class Ledger:
         stats = self.stats.get(customer_id)
         if stats is None:
             stats = new_stats(customer_id)
-            self._session.add(stats)
+            self._created.add(customer_id)
             self.stats[customer_id] = stats
         return stats
 
-    async def _day(self, customer_id: str, day: dt.date) -> PurchaseDay | None:
-        key = (customer_id, day)
+    async def _spend(self, key: DayKey) -> Decimal | None:
         if key not in self._days:
-            self._days[key] = await repository.find_purchase_day(self._session, customer_id, day)
+            self._days[key] = await repository.day_spend(self._session, *key)
         return self._days[key]
+
+    def _add_spend(self, key: DayKey, amount: Decimal) -> Decimal:
+        spend = (self._days.get(key) or Decimal(0)) + amount
+        self._days[key] = spend
+        if key not in self._new_days:
+            self._changed_days.add(key)
+        return spend
 
     async def apply(self, item: Transaction) -> CustomerStats:
         """Fold one new transaction into its customer's statistics and record its id."""
         cid = str(item.customer_id)
         stats = self._stats(cid)
-        self._session.add(
-            RecordedTransaction(
-                transaction_id=item.transaction_id,
-                customer_id=cid,
-                kind=item.kind,
-                amount=item.amount,
-                currency=item.currency,
-                occurred_at=item.occurred_at,
-                refers_to=item.refers_to,
-            )
-        )
+        self._recorded.append(item)
         if item.kind == "refund":
             await self._apply_refund(stats, item)
         else:
-            await self._apply_order(stats, item)
+            self._apply_order(stats, item)
             self._orders[item.transaction_id] = (cid, _day(item.occurred_at))
         return stats
 
-    async def _apply_order(self, stats: CustomerStats, item: Transaction) -> None:
+    def _apply_order(self, stats: CustomerStats, item: Transaction) -> None:
         day = _day(item.occurred_at)
+        key = (stats.customer_id, day)
         stats.order_count += 1
         stats.gross_spend += item.amount
         stats.discounted += item.discount
-        row = await self._day(stats.customer_id, day)
-        if row is None:
-            row = PurchaseDay(customer_id=stats.customer_id, day=day, spend=Decimal(0))
-            self._session.add(row)
-            self._days[(stats.customer_id, day)] = row
+        if self._days.get(key) is None:
+            self._days[key] = Decimal(0)
+            self._new_days.add(key)
             stats.purchase_days += 1
             # An earlier first day re-bases the customer: the old first day becomes a repeat.
             if stats.first_purchase_day is None or day < stats.first_purchase_day:
                 stats.first_purchase_day = day
             if stats.last_purchase_day is None or day > stats.last_purchase_day:
                 stats.last_purchase_day = day
-        row.spend += item.amount
+        spend = self._add_spend(key, item.amount)
         if day == stats.first_purchase_day:
-            stats.first_day_spend = row.spend
+            stats.first_day_spend = spend
         if stats.first_purchase_at is None or item.occurred_at < stats.first_purchase_at:
             stats.first_purchase_at = item.occurred_at
         if stats.last_purchase_at is None or item.occurred_at > stats.last_purchase_at:
@@ -135,14 +141,24 @@ class Ledger:
         # The refund lowers the spend of the day its order was on (else the latest day).
         target = self._orders.get(item.refers_to or "")
         day = target[1] if target and target[0] == stats.customer_id else stats.last_purchase_day
-        if day is None:
+        if day is None or await self._spend((stats.customer_id, day)) is None:
             return
-        row = await self._day(stats.customer_id, day)
-        if row is None:
-            return
-        row.spend -= item.amount
+        spend = self._add_spend((stats.customer_id, day), -item.amount)
         if day == stats.first_purchase_day:
-            stats.first_day_spend = row.spend
+            stats.first_day_spend = spend
+
+    async def save(self, now: dt.datetime) -> None:
+        """Write the batch: recorded transactions, purchase days and statistics, set-based."""
+        session = self._session
+        await repository.insert_recorded(session, self._recorded, now=now)
+        spends = self._days
+        await repository.insert_days(session, {k: spends[k] or Decimal(0) for k in self._new_days})
+        changed = self._changed_days - self._new_days
+        await repository.update_days(session, {k: spends[k] or Decimal(0) for k in changed})
+        created = [s for cid, s in self.stats.items() if cid in self._created]
+        existing = [s for cid, s in self.stats.items() if cid not in self._created]
+        await repository.insert_stats(session, created, now=now)
+        await repository.update_stats(session, existing, now=now)
 
 
 def _day(moment: dt.datetime) -> dt.date:

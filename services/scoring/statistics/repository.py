@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from services.scoring.models import ComplaintState, CustomerStats, PurchaseDay, RecordedTransaction
 from shared.db import chunks
+
+if TYPE_CHECKING:
+    from services.scoring.statistics.ledger import Transaction
 
 
 async def find_stats(session: AsyncSession, customer_id: str) -> CustomerStats | None:
@@ -20,13 +27,6 @@ async def find_stats(session: AsyncSession, customer_id: str) -> CustomerStats |
 async def find_complaint(session: AsyncSession, complaint_id: str) -> ComplaintState | None:
     """The state row of a complaint, if it was seen before."""
     return await session.get(ComplaintState, complaint_id)
-
-
-async def find_purchase_day(
-    session: AsyncSession, customer_id: str, day: dt.date
-) -> PurchaseDay | None:
-    """The customer's purchase day row, if they bought that day."""
-    return await session.get(PurchaseDay, (customer_id, day))
 
 
 async def recorded_ids(session: AsyncSession, transaction_ids: Sequence[str]) -> set[str]:
@@ -41,28 +41,6 @@ async def recorded_ids(session: AsyncSession, transaction_ids: Sequence[str]) ->
             )
         )
     return stored
-
-
-async def stats_of(session: AsyncSession, customer_ids: Sequence[str]) -> Sequence[CustomerStats]:
-    """The statistics rows of those customers that have one."""
-    result = await session.scalars(
-        select(CustomerStats).where(CustomerStats.customer_id.in_(customer_ids))
-    )
-    return result.all()
-
-
-async def purchase_days_between(
-    session: AsyncSession, customer_ids: Sequence[str], low: dt.date, high: dt.date
-) -> Sequence[PurchaseDay]:
-    """Purchase days of those customers from `low` to `high`, both included."""
-    result = await session.scalars(
-        select(PurchaseDay).where(
-            PurchaseDay.customer_id.in_(customer_ids),
-            PurchaseDay.day >= low,
-            PurchaseDay.day <= high,
-        )
-    )
-    return result.all()
 
 
 async def order_days(
@@ -83,3 +61,155 @@ async def order_days(
         )
         out.update({tid: (cid, occurred) for tid, cid, occurred in result.all()})
     return out
+
+
+# The statistics columns a batch of transactions, rescoring and state moves change.
+PURCHASE_COLUMNS = (
+    "order_count",
+    "refund_count",
+    "gross_spend",
+    "refunded",
+    "purchase_days",
+    "first_purchase_day",
+    "last_purchase_day",
+    "first_purchase_at",
+    "last_purchase_at",
+    "first_day_spend",
+    "discounted",
+    "state",
+    "state_since",
+    "tier",
+    "clv",
+    "churn_risk",
+    "rfm_segment",
+    "lifecycle_stage",
+    "scored_at",
+)
+# Those a new statistics row also starts with (zero counters).
+NEW_ROW_COLUMNS = (
+    "contact_count",
+    "call_event_count",
+    "complaints_total",
+    "complaints_open",
+    "complaints_escalated",
+    "handle_seconds",
+    "calls_abandoned",
+    "sla_breaches",
+)
+_STATS = cast(Table, CustomerStats.__table__)
+_DAYS = cast(Table, PurchaseDay.__table__)
+_STATS_CLASS = CustomerStats.__mapper__.class_manager
+
+
+async def detached_stats(
+    session: AsyncSession, customer_ids: Sequence[str]
+) -> dict[str, CustomerStats]:
+    """Statistics rows of those customers that have one, as objects outside the session.
+
+    A row the session already holds is written first and dropped from it, so nothing the
+    session would flush later overwrites what the caller saves.
+    """
+    await session.flush()
+    for cid in customer_ids:
+        held = session.identity_map.get(identity_key(CustomerStats, cid))
+        if held is not None:
+            session.expunge(held)
+    result = await session.execute(select(_STATS).where(_STATS.c.customer_id.in_(customer_ids)))
+    return {row.customer_id: _detached(row._mapping) for row in result}
+
+
+def _detached(values: RowMapping) -> CustomerStats:
+    """A statistics object holding `values`, built without per-attribute change events."""
+    stats: CustomerStats = _STATS_CLASS.new_instance()
+    stats.__dict__.update(values)
+    return stats
+
+
+async def day_spends_between(
+    session: AsyncSession, customer_ids: Sequence[str], low: dt.date, high: dt.date
+) -> dict[tuple[str, dt.date], Decimal]:
+    """Spend of those customers' purchase days from `low` to `high`, both included."""
+    result = await session.execute(
+        select(_DAYS.c.customer_id, _DAYS.c.day, _DAYS.c.spend).where(
+            _DAYS.c.customer_id.in_(customer_ids), _DAYS.c.day >= low, _DAYS.c.day <= high
+        )
+    )
+    return {(cid, day): spend for cid, day, spend in result}
+
+
+async def day_spend(session: AsyncSession, customer_id: str, day: dt.date) -> Decimal | None:
+    """The customer's spend on `day`, None if they did not buy that day."""
+    spend: Decimal | None = await session.scalar(
+        select(_DAYS.c.spend).where(_DAYS.c.customer_id == customer_id, _DAYS.c.day == day)
+    )
+    return spend
+
+
+async def insert_recorded(
+    session: AsyncSession, items: Sequence[Transaction], *, now: dt.datetime
+) -> None:
+    """Record the transactions' ids (one statement); a concurrent duplicate fails here."""
+    if items:
+        rows = [
+            {
+                "transaction_id": t.transaction_id,
+                "customer_id": str(t.customer_id),
+                "kind": t.kind,
+                "amount": t.amount,
+                "currency": t.currency,
+                "occurred_at": t.occurred_at,
+                "refers_to": t.refers_to,
+                "recorded_at": now,
+            }
+            for t in items
+        ]
+        await session.execute(insert(RecordedTransaction), rows)
+
+
+async def insert_days(session: AsyncSession, spends: dict[tuple[str, dt.date], Decimal]) -> None:
+    """New purchase days with their spend, one statement."""
+    if spends:
+        rows = [{"customer_id": c, "day": d, "spend": s} for (c, d), s in spends.items()]
+        await session.execute(insert(_DAYS), rows)
+
+
+async def update_days(session: AsyncSession, spends: dict[tuple[str, dt.date], Decimal]) -> None:
+    """New spend of existing purchase days, one statement run for all of them."""
+    if spends:
+        statement = (
+            update(_DAYS)
+            .where(
+                _DAYS.c.customer_id == bindparam("k_customer"), _DAYS.c.day == bindparam("k_day")
+            )
+            .values(spend=bindparam("k_spend"))
+        )
+        rows = [{"k_customer": c, "k_day": d, "k_spend": s} for (c, d), s in spends.items()]
+        await session.execute(statement, rows)
+
+
+async def insert_stats(
+    session: AsyncSession, rows: Sequence[CustomerStats], *, now: dt.datetime
+) -> None:
+    """New statistics rows, one statement."""
+    if rows:
+        columns = ("customer_id", *PURCHASE_COLUMNS, *NEW_ROW_COLUMNS)
+        values = [{c: getattr(r, c) for c in columns} | {"updated_at": now} for r in rows]
+        await session.execute(insert(_STATS), values)
+
+
+async def update_stats(
+    session: AsyncSession, rows: Sequence[CustomerStats], *, now: dt.datetime
+) -> None:
+    """Purchase, score and state columns of existing statistics rows, one statement run."""
+    if rows:
+        statement = (
+            update(_STATS)
+            .where(_STATS.c.customer_id == bindparam("k_customer"))
+            .values({c: bindparam(f"k_{c}") for c in (*PURCHASE_COLUMNS, "updated_at")})
+        )
+        values = [
+            {f"k_{c}": getattr(r, c) for c in PURCHASE_COLUMNS}
+            | {"k_customer": r.customer_id, "k_updated_at": now}
+            for r in rows
+        ]
+        await session.execute(statement, values)

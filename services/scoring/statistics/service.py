@@ -122,8 +122,9 @@ async def _record_transactions(
         for item in fresh:
             stats = await book.apply(item)
             touched[stats.customer_id] = stats
-        await session.flush()
+    # Scores and states change the same detached rows; the ledger writes them once.
     published = await rescore_many(session, list(touched.values()), scorer=scorer, now=now)
+    await book.save(now)
     return TransactionsRecorded(
         accepted=len(fresh),
         duplicates=len(items) - len(fresh),

@@ -65,6 +65,33 @@ async def test_refunds_reduce_monetary_value(client: httpx.AsyncClient) -> None:
     assert purchases["mean_repeat_spend"] == 45.0
 
 
+async def test_refunds_and_orders_across_batches_keep_each_days_spend(
+    client: httpx.AsyncClient,
+) -> None:
+    customer = uuid.uuid4()
+    first = tx(customer, "40.00", days_ago=20)
+    repeat = tx(customer, "60.00", days_ago=10)
+    same_batch = tx(
+        customer, "15.00", days_ago=9, kind="refund", refers_to=repeat["transaction_id"]
+    )
+    batch = {"transactions": [first, repeat, same_batch]}
+    assert (await client.post("/v1/transactions", json=batch)).json()["accepted"] == 3
+    # A later batch: a refund of the first day's order, then another order on that day.
+    refund = tx(customer, "10.00", days_ago=2, kind="refund", refers_to=first["transaction_id"])
+    assert (await client.post("/v1/transactions", json=refund)).json()["accepted"] == 1
+    assert (await client.post("/v1/transactions", json=tx(customer, "5.00", days_ago=20))).json()[
+        "accepted"
+    ] == 1
+
+    purchases = (await _score(client, customer))["purchases"]
+    # Days: first 40 - 10 + 5 = 35, repeat 60 - 15 = 45; net 105 - 25 = 80.
+    assert purchases["net_spend"] == "80.00"
+    assert purchases["purchase_days"] == 2
+    assert purchases["orders"] == 3
+    assert purchases["refunds"] == 2
+    assert purchases["mean_repeat_spend"] == 45.0
+
+
 async def test_out_of_order_transactions_give_the_same_statistics(
     client: httpx.AsyncClient,
 ) -> None:
