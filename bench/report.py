@@ -58,7 +58,7 @@ def _number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def table(results: dict[str, dict[str, Any]]) -> str:
+def table(results: dict[str, Any]) -> str:
     """Markdown rows of every figure of every result file."""
     lines = [
         "| benchmark | figure | value | baseline (same run) | baseline value | ratio | "
@@ -66,6 +66,8 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, result in sorted(results.items()):
+        if not isinstance(result, dict):
+            continue  # a record of runs of its own (the crash test's), quoted where it is used
         meta = result.get("_meta", {})
         for row in result.get("figures", []):
             better = "higher is better" if row["higher_is_better"] else "lower is better"
