@@ -28,7 +28,7 @@ from shared.inbox import ConsumerRunner, Handler
 from shared.kafka import ensure_topics
 from shared.logging import configure_logging, get_logger
 from shared.metrics import ServiceMetrics, metrics_router
-from shared.middleware import RequestIdMiddleware
+from shared.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from shared.migrations import upgrade_async
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
@@ -166,6 +166,8 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     )
     app.state.service_name = spec.name
     app.state.metrics = metrics
+    # Added first so it runs inside the request id's scope: a 413 carries the request id too.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware, service=spec.name, metrics=metrics.http)
     install_error_handlers(app)
     app.state.readiness_details = lambda: _consumer_details(app)

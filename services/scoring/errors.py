@@ -1,6 +1,11 @@
 """Scoring service errors."""
 
-from shared.errors import ConflictError, NotFoundError, PayloadTooLargeError
+from shared.errors import (
+    ConflictError,
+    NotFoundError,
+    PayloadTooLargeError,
+    UnprocessableError,
+)
 
 
 class CustomerNotScoredError(NotFoundError):
@@ -33,3 +38,14 @@ class TransactionConflictError(ConflictError):
 
     def __init__(self) -> None:
         super().__init__("A transaction in the request was recorded concurrently; retry it.")
+
+
+class UnknownOrderError(UnprocessableError):
+    code = "unknown-order"
+
+    def __init__(self, order_ids: list[str]) -> None:
+        shown = ", ".join(order_ids[:10])
+        super().__init__(
+            f"A refund refers to an order that was never recorded: {shown}.",
+            extra={"unknown_orders": order_ids[:100]},
+        )
