@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: venv run test lint migrate events docs bench clean
+.PHONY: venv run test fuzz lint migrate events docs bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ run: venv ## start the broker and the four services (embedded defaults) and prin
 
 test: venv ## start PostgreSQL and a broker, run every test, stop them
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+fuzz: venv ## the hostile-input tests at length: more generated requests and examples (minutes)
+	@RAPPORT_FUZZ_EXAMPLES=25 RAPPORT_PROPERTY_EXAMPLES=2000 $(BIN)/python -m pytest tests/fuzz $(PYTEST_ARGS)
 
 lint: venv ## ruff, formatting, generated docs fresh, mypy strict, layer contracts, code size
 	@$(BIN)/ruff check .

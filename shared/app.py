@@ -30,6 +30,7 @@ from shared.logging import configure_logging, get_logger
 from shared.metrics import ServiceMetrics, metrics_router
 from shared.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from shared.migrations import upgrade_async
+from shared.openapi import BODY_ERRORS, SERVICE_ERRORS, declare_problems
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.tracing import configure_tracing, server_span
@@ -227,7 +228,8 @@ def route_permissions(routers: Sequence[APIRouter]) -> dict[tuple[str, str], str
 
 
 def _publish_permissions(app: FastAPI, routers: Sequence[APIRouter]) -> None:
-    """Show each operation's permission in the OpenAPI document, with its 401 and 403."""
+    """Show each operation's permission in the OpenAPI document, with its 401 and 403, and
+    declare every error as problem+json."""
     build = app.openapi
     permissions = route_permissions(routers)
 
@@ -243,7 +245,7 @@ def _publish_permissions(app: FastAPI, routers: Sequence[APIRouter]) -> None:
             responses = operation.setdefault("responses", {})
             responses.setdefault("401", problem("Not called through the gateway, or not signed in"))
             responses.setdefault("403", problem(f"The caller does not hold `{permission}`"))
-        return schema
+        return declare_problems(schema, SERVICE_ERRORS, with_body=BODY_ERRORS)
 
     app.openapi = openapi  # type: ignore[method-assign]
 
