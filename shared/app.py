@@ -167,9 +167,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     )
     app.state.service_name = spec.name
     app.state.metrics = metrics
-    # Added first so it runs inside the request id's scope: a 413 carries the request id too.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestIdMiddleware, service=spec.name, metrics=metrics.http)
+    _add_middleware(app, spec, metrics)
     install_error_handlers(app)
     app.state.readiness_details = lambda: _consumer_details(app)
     app.include_router(health_router(_readiness_checks(app, spec, probe)))
@@ -178,6 +176,13 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         app.include_router(router)
     _publish_permissions(app, spec.routers)
     return app
+
+
+def _add_middleware(app: FastAPI, spec: ServiceSpec, metrics: ServiceMetrics) -> None:
+    # The body limit is added first so it runs inside the request id's scope: a 413 carries
+    # the request id too.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=spec.settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware, service=spec.name, metrics=metrics.http)
 
 
 def instrumented(spec: ServiceSpec, metrics: ServiceMetrics) -> ServiceSpec:

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
 from schemathesis.openapi import from_dict
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
@@ -46,10 +47,11 @@ SKIPPED = {("GET", "/v1/stream")}
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 
 
-def _cases(document: dict[str, Any]) -> list[Case]:
+def _cases(document: dict[str, Any]) -> list[Case[Any]]:
     """`FUZZ_EXAMPLES` generated requests for each operation of `document`."""
-    cases: list[Case] = []
+    cases: list[Case[Any]] = []
     for result in from_dict(document).get_all_operations():
+        assert isinstance(result, Ok), result
         operation = result.ok()
         if (operation.method.upper(), operation.path) in SKIPPED:
             continue
@@ -62,7 +64,7 @@ def _cases(document: dict[str, Any]) -> list[Case]:
             suppress_health_check=list(HealthCheck),
         )
         @given(case=operation.as_strategy())
-        def collect(case: Case) -> None:
+        def collect(case: Case[Any]) -> None:
             cases.append(case)
 
         collect()

@@ -76,7 +76,7 @@ def test_twilio_reads_any_signed_queue_callback_as_an_event_or_a_4xx(
     except UnicodeDecodeError:
         pairs = []
     form = twilio.SignedForm(URL, body, sign(URL, pairs, TOKEN), None)
-    kind = "queue-wait" if waiting else "enqueue"
+    kind: twilio.QueueEventKind = "queue-wait" if waiting else "enqueue"
     try:
         twilio.read_queue_event(form, kind, tokens=[TOKEN], queue="support")
     except AppError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 
 from services.contact.models import Customer
@@ -43,7 +45,7 @@ async def test_a_body_over_the_limit_is_refused_with_a_problem(
 ) -> None:
     limit = app_client.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(limit // 65536 + 2):
             yield b" " * 65536
 
