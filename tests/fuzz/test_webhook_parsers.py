@@ -133,3 +133,16 @@ def test_generic_reads_any_signed_body_as_an_event_or_a_4xx(body: str) -> None:
         generic.read_event(body.encode(), headers, secrets=[SECRET])
     except AppError as exc:
         assert _bad_request(exc)
+
+
+def test_connect_refuses_a_control_character_anywhere_in_the_event() -> None:
+    event = {
+        "detail-type": "Amazon Connect Contact Event",
+        "detail": {"eventType": "INITIATED", "contactId": "abc", "channel": "CHAT\u0000"},
+    }
+    try:
+        connect.read_event(json.dumps(event).encode(), api_key="k", keys=["k"], max_age_seconds=60)
+    except AppError as exc:
+        assert exc.code == "invalid-webhook"
+    else:
+        raise AssertionError("a NUL in a Connect event was accepted")
