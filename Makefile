@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: venv run demo test chaos browser lint migrate events docs bench clean
+.PHONY: venv run demo test chaos fuzz browser lint migrate events docs bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ browser: ## Debian's chromium and a Chinese font for the page tests (installed w
 
 chaos: venv ## crash test, long form: SIGKILLs and broker kills on SQLite and PostgreSQL; figures in bench/results/chaos.json
 	@$(BIN)/python -m tests.reliability.chaos
+
+fuzz: venv ## the hostile-input tests at length: more generated requests and examples (minutes)
+	@RAPPORT_FUZZ_EXAMPLES=25 RAPPORT_PROPERTY_EXAMPLES=2000 $(BIN)/python -m pytest tests/fuzz $(PYTEST_ARGS)
 
 lint: venv ## ruff, formatting, generated docs fresh, mypy strict, layer contracts, code size
 	@$(BIN)/ruff check .

@@ -29,8 +29,9 @@ from shared.inbox import ConsumerRunner, Handler
 from shared.kafka import ensure_topics
 from shared.logging import configure_logging, get_logger
 from shared.metrics import ServiceMetrics, metrics_router
-from shared.middleware import RequestIdMiddleware
+from shared.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from shared.migrations import upgrade_async
+from shared.openapi import BODY_ERRORS, SERVICE_ERRORS, declare_problems
 from shared.outbox import OutboxRelay
 from shared.retention import Purge, RetentionJob, inbox_purge, outbox_purge
 from shared.settings import ServiceSettings
@@ -172,7 +173,7 @@ def _install_plumbing(
 ) -> None:
     """Middleware, problem+json errors, health, metrics, the service's routes and permissions."""
     app.add_middleware(NamesMiddleware)
-    app.add_middleware(RequestIdMiddleware, service=spec.name, metrics=metrics.http)
+    _add_middleware(app, spec, metrics)
     install_error_handlers(app)
     app.state.readiness_details = lambda: _consumer_details(app)
     app.include_router(health_router(_readiness_checks(app, spec, probe)))
@@ -212,6 +213,13 @@ def retention_job(spec: ServiceSpec, db: Database) -> RetentionJob:
         purges["inbox"] = inbox_purge(settings.inbox_retention_days)
     purges.update(spec.retention)
     return RetentionJob(db, purges, interval_seconds=settings.retention_interval_seconds)
+
+
+def _add_middleware(app: FastAPI, spec: ServiceSpec, metrics: ServiceMetrics) -> None:
+    # The body limit is added first so it runs inside the request id's scope: a 413 carries
+    # the request id too.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=spec.settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware, service=spec.name, metrics=metrics.http)
 
 
 def instrumented(spec: ServiceSpec, metrics: ServiceMetrics) -> ServiceSpec:
@@ -262,7 +270,8 @@ def route_permissions(routers: Sequence[APIRouter]) -> dict[tuple[str, str], str
 
 
 def _publish_permissions(app: FastAPI, routers: Sequence[APIRouter]) -> None:
-    """Show each operation's permission in the OpenAPI document, with its 401 and 403."""
+    """Show each operation's permission in the OpenAPI document, with its 401 and 403, and
+    declare every error as problem+json."""
     build = app.openapi
     permissions = route_permissions(routers)
 
@@ -278,7 +287,7 @@ def _publish_permissions(app: FastAPI, routers: Sequence[APIRouter]) -> None:
             responses = operation.setdefault("responses", {})
             responses.setdefault("401", problem("Not called through the gateway, or not signed in"))
             responses.setdefault("403", problem(f"The caller does not hold `{permission}`"))
-        return schema
+        return declare_problems(schema, SERVICE_ERRORS, with_body=BODY_ERRORS)
 
     app.openapi = openapi  # type: ignore[method-assign]
 

@@ -12,12 +12,16 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import unquote
 
 import structlog
 from opentelemetry.trace import Span
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import problem_response
+from shared.inputs import has_control_characters
 from shared.logging import get_logger, request_id_var
 from shared.metrics import HttpMetrics
 from shared.tracing import server_span
@@ -127,3 +131,78 @@ class RequestIdMiddleware:
                 status=status,
                 duration_ms=round(seconds * 1000, 2),
             )
+
+
+class BodyLimitMiddleware:
+    """Refuse (413) a body over `max_bytes` without reading past the limit.
+
+    A declared `Content-Length` over the limit is answered before any byte is read; a chunked
+    body is counted as it arrives and the request fails as soon as it passes the limit. A path
+    or query string holding a control character is refused (400) before routing.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if started:
+                raise
+            await self._too_large(scope)(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> JSONResponse | None:
+        path = scope.get("path", "")
+        query = unquote(scope.get("query_string", b"").decode("latin-1"))
+        if has_control_characters(path) or has_control_characters(query):
+            return problem_response(
+                status=400,
+                code="bad-request",
+                detail="The path or query string holds a control character.",
+            )
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            return self._too_large(scope)
+        return None
+
+    def _too_large(self, scope: Scope) -> JSONResponse:
+        return problem_response(
+            status=413,
+            code="payload-too-large",
+            detail=f"The request body is larger than {self.max_bytes} bytes.",
+            instance=scope.get("path"),
+            headers={"Connection": "close"},
+        )
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised from `receive` once a body passes the limit: the app's handlers answer 413."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"The request body is larger than {max_bytes} bytes.")

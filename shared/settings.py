@@ -92,6 +92,11 @@ class ServiceSettings(BaseSettings):
         default="",
         description="OTLP/HTTP traces endpoint, e.g. http://otel-collector:4318/v1/traces.",
     )
+    max_body_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        gt=0,
+        description="Largest request body the service reads; a larger one is refused (413).",
+    )
     internal_token_secret: str = Field(
         default="",
         validation_alias="RAPPORT_INTERNAL_TOKEN_SECRET",

@@ -82,8 +82,9 @@ def handlers(scorer: Scorer) -> dict[str, Handler]:
         items = [Transaction(**event.model_dump()) for event, _ in events]
         limit = scorer.settings.max_batch_transactions
         for start in range(0, len(items), limit):
+            # A published refund is a fact even if its order predates what Rapport recorded.
             await statistics.record_transactions(
-                session, items[start : start + limit], scorer=scorer
+                session, items[start : start + limit], scorer=scorer, known_orders_only=False
             )
 
     async def on_complaint_event(session: AsyncSession, event: Any, envelope: CloudEvent) -> None:

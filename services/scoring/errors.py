@@ -1,6 +1,11 @@
 """Scoring service errors."""
 
-from shared.errors import ConflictError, NotFoundError, PayloadTooLargeError
+from shared.errors import (
+    ConflictError,
+    NotFoundError,
+    PayloadTooLargeError,
+    UnprocessableError,
+)
 
 
 class CustomerNotScoredError(NotFoundError):
@@ -77,3 +82,14 @@ class RoundsCompleteError(ConflictError):
 
     def __init__(self, rounds: int) -> None:
         super().__init__(f"All {rounds} rounds of contact have been sent.")
+
+
+class UnknownOrderError(UnprocessableError):
+    code = "unknown-order"
+
+    def __init__(self, order_ids: list[str]) -> None:
+        shown = ", ".join(order_ids[:10])
+        super().__init__(
+            f"A refund refers to an order that was never recorded: {shown}.",
+            extra={"unknown_orders": order_ids[:100]},
+        )

@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 
 from tests.contact.conftest import PUBLIC_BASE, TWILIO_TOKEN
 
-ACCOUNT = "AC" + "3768215326784571624576245400aa"
+ACCOUNT = "AC" + "3768215326784571624576245400aa00"  # 34 characters, as Twilio SIDs are
 COMPANY = "+14155550199"
 
 

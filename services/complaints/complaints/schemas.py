@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,6 +17,7 @@ from pydantic import (
 
 from services.complaints.lifecycle.lifecycle import State
 from services.complaints.sla.priority import Priority, Severity
+from shared.inputs import InputModel, PastTime
 
 Channel = Literal["phone", "email", "web", "chat", "in_person", "social", "letter", "app"]
 RootCause = Literal["company", "customer", "unknown"]
@@ -27,7 +27,7 @@ ContactRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
-class ComplaintCreate(BaseModel):
+class ComplaintCreate(InputModel):
     """A complaint as received from the complainant, on any channel."""
 
     model_config = ConfigDict(extra="forbid")
@@ -50,12 +50,12 @@ class ComplaintCreate(BaseModel):
     )
     related_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
     duplicate_of: uuid.UUID | None = None
-    received_at: AwareDatetime | None = Field(
+    received_at: PastTime | None = Field(
         default=None, description="When it arrived, if earlier than now (e.g. a letter)."
     )
 
 
-class ComplaintUpdate(BaseModel):
+class ComplaintUpdate(InputModel):
     """Fields an agent may change; only those sent are changed."""
 
     model_config = ConfigDict(extra="forbid")
@@ -157,7 +157,7 @@ class ComplaintRead(BaseModel):
     allowed_transitions: list[State]
 
 
-class ComplaintFilters(BaseModel):
+class ComplaintFilters(InputModel):
     """What a complaint listing can be narrowed to."""
 
     customer_id: uuid.UUID | None = None

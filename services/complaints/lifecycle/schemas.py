@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from services.complaints.complaints.schemas import Channel, LongText
 from services.complaints.lifecycle.lifecycle import State
+from shared.inputs import InputModel
 
 
-class TransitionRequest(BaseModel):
+class TransitionRequest(InputModel):
     """Move a complaint to another state of its lifecycle."""
 
     model_config = ConfigDict(extra="forbid")

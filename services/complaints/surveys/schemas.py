@@ -8,8 +8,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.inputs import InputModel
 
-class SurveyCreate(BaseModel):
+
+class SurveyCreate(InputModel):
     """The complainant's satisfaction after closure."""
 
     model_config = ConfigDict(extra="forbid")

@@ -6,16 +6,17 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from services.contact.agents.presence import ChosenState, PauseReason
+from shared.inputs import InputModel
 
 Skill = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_.-]+$")]
 Proficiency = Annotated[int, Field(ge=1, le=5)]
 ChannelName = Annotated[str, Field(pattern=r"^(voice|chat|email|callback)$")]
 
 
-class AgentFields(BaseModel):
+class AgentFields(InputModel):
     """What describes an agent."""
 
     model_config = ConfigDict(extra="forbid")
@@ -47,7 +48,7 @@ class AgentCreate(AgentFields):
     login: str = Field(min_length=1, max_length=100, description="The agent id they sign in with.")
 
 
-class AgentUpdate(BaseModel):
+class AgentUpdate(InputModel):
     """Changes to an agent; fields left out stay."""
 
     model_config = ConfigDict(extra="forbid")
@@ -73,7 +74,7 @@ class AgentRead(AgentCreate):
     wrap_up_until: dt.datetime | None
 
 
-class PresenceRequest(BaseModel):
+class PresenceRequest(InputModel):
     """The presence a person chooses; a pause needs its reason."""
 
     model_config = ConfigDict(extra="forbid")

@@ -6,7 +6,9 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from shared.inputs import InputModel, PastTime
 
 CallIdentification = Literal["caller_id", "held", "agent"]
 CallStatus = Literal[
@@ -14,7 +16,7 @@ CallStatus = Literal[
 ]
 
 
-class CallEventCreate(BaseModel):
+class CallEventCreate(InputModel):
     """A generic call-progress event, as a PBX adapter or CTI connector sends it."""
 
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
@@ -33,7 +35,9 @@ class CallEventCreate(BaseModel):
         alias="from", min_length=1, max_length=64, description="Caller number, any written form."
     )
     to: str = Field(min_length=1, max_length=64, description="Called number, any written form.")
-    timestamp: AwareDatetime = Field(description="When it happened, with a time zone.")
+    timestamp: PastTime = Field(
+        description="When it happened, with a time zone (from 1970, not ahead)."
+    )
 
 
 class CallEventRead(BaseModel):
@@ -148,7 +152,7 @@ class WaitingCall(BaseModel):
     call: CallRead
 
 
-class CallAssignment(BaseModel):
+class CallAssignment(InputModel):
     """Whose call it is, as the agent established."""
 
     model_config = ConfigDict(extra="forbid")
@@ -156,7 +160,7 @@ class CallAssignment(BaseModel):
     customer_id: uuid.UUID
 
 
-class CallWrapUp(BaseModel):
+class CallWrapUp(InputModel):
     """What the agent records after the call."""
 
     model_config = ConfigDict(extra="forbid")

@@ -6,14 +6,15 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from services.contact.calls.schemas import CallDetail
+from shared.inputs import InputModel, PastTime
 
 Channel = Literal["email", "chat", "web_form", "sms"]
 
 
-class ContactCreate(BaseModel):
+class ContactCreate(InputModel):
     """A non-voice contact; the customer is found by id, e-mail or phone (else a prospect)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -31,7 +32,7 @@ class ContactCreate(BaseModel):
     disposition: str | None = Field(default=None, max_length=100)
     wrap_up_code: str | None = Field(default=None, max_length=100)
     notes: str | None = Field(default=None, max_length=5000)
-    occurred_at: AwareDatetime
+    occurred_at: PastTime = Field(description="When it happened: from 1970, not in the future.")
 
 
 class ContactRead(BaseModel):

@@ -8,19 +8,21 @@ from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from shared.inputs import InputModel
+
 CustomerState = Literal["non_customer", "prospect", "current", "lost"]
 CustomerKind = Literal["consumer", "intermediary", "public_interest"]
 Party = Literal["individual", "organisation"]
 
 
-class ExternalId(BaseModel):
+class ExternalId(InputModel):
     """An id a provider or another system gives the customer."""
 
     provider: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,39}$")
     id: str = Field(min_length=1, max_length=200)
 
 
-class ManQualification(BaseModel):
+class ManQualification(InputModel):
     """MAN rule for prospects: money, authority, need (unknown until asked)."""
 
     money: bool | None = None
@@ -28,7 +30,7 @@ class ManQualification(BaseModel):
     need: bool | None = None
 
 
-class CustomerCreate(BaseModel):
+class CustomerCreate(InputModel):
     """A customer and the identities it is recognised by."""
 
     model_config = ConfigDict(extra="forbid")
@@ -44,7 +46,7 @@ class CustomerCreate(BaseModel):
     external_ids: list[ExternalId] = Field(default_factory=list, max_length=20)
 
 
-class CustomerUpdate(BaseModel):
+class CustomerUpdate(InputModel):
     """Attributes to change; identities are added with their own endpoint."""
 
     model_config = ConfigDict(extra="forbid")
@@ -56,7 +58,7 @@ class CustomerUpdate(BaseModel):
     man: ManQualification | None = None
 
 
-class IdentityCreate(BaseModel):
+class IdentityCreate(InputModel):
     """One more identity for a customer."""
 
     model_config = ConfigDict(extra="forbid")
@@ -110,7 +112,7 @@ class CustomerPage(BaseModel):
     next_cursor: str | None
 
 
-class Identification(BaseModel):
+class Identification(InputModel):
     """Who an identity belongs to: nobody, one customer, or several candidates (no guess)."""
 
     match: Literal["none", "one", "many"]
@@ -118,7 +120,7 @@ class Identification(BaseModel):
     candidates: list[CustomerRead] = Field(default_factory=list)
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(InputModel):
     """The customer to fold into the one in the path."""
 
     model_config = ConfigDict(extra="forbid")

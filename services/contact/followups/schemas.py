@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.contact.followups.levels import Level
+from shared.inputs import InputModel
 
 PolicyTier = Literal["gold", "silver", "bronze", "iron", "unscored"]
 CustomerKind = Literal["consumer", "intermediary", "public_interest"]
@@ -23,7 +24,7 @@ class LevelRead(BaseModel):
     does: str
 
 
-class PolicyWrite(BaseModel):
+class PolicyWrite(InputModel):
     """The relationship level kept with one tier and kind of customer."""
 
     model_config = ConfigDict(extra="forbid")

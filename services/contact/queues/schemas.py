@@ -8,14 +8,16 @@ import uuid
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+
+from shared.inputs import InputModel
 
 Skill = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_.-]+$")]
 Weekday = Annotated[str, Field(pattern=r"^(mon|tue|wed|thu|fri|sat|sun)$")]
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-class QueueFields(BaseModel):
+class QueueFields(InputModel):
     """What a queue is configured with."""
 
     model_config = ConfigDict(extra="forbid")
@@ -59,7 +61,7 @@ class QueueCreate(QueueFields):
     name: str = Field(min_length=1, max_length=200, description="Also the Twilio queue name.")
 
 
-class QueueUpdate(BaseModel):
+class QueueUpdate(InputModel):
     """Changes to a queue; fields left out stay."""
 
     model_config = ConfigDict(extra="forbid")

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.inputs import InputModel
+
 
 class OfferRead(BaseModel):
     """An offer of a contact to an agent, with the screen pop."""
@@ -24,7 +26,7 @@ class OfferRead(BaseModel):
     screen_pop: dict[str, Any]
 
 
-class WorkItemCreate(BaseModel):
+class WorkItemCreate(InputModel):
     """A chat, e-mail or call-back task to route."""
 
     model_config = ConfigDict(extra="forbid")

@@ -9,10 +9,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.inputs import InputModel
+
 Model = Literal["erlang_c", "erlang_a"]
 
 
-class ErlangRequest(BaseModel):
+class ErlangRequest(InputModel):
     """What a queue is offered and the target it must meet."""
 
     model_config = ConfigDict(extra="forbid")

@@ -9,13 +9,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.contact import QualityClass, SurveyQuestion
+from shared.inputs import InputModel
 
 
 def _csat_only() -> list[SurveyQuestion]:
     return ["csat"]
 
 
-class SurveySend(BaseModel):
+class SurveySend(InputModel):
     """A survey sent after one contact: a call (`call_id`) or another contact (`contact_id`)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -43,7 +44,7 @@ class SurveySend(BaseModel):
         return self
 
 
-class SurveyAnswer(BaseModel):
+class SurveyAnswer(InputModel):
     """The customer's answer, as an IVR or SMS adapter received it: the questions asked only."""
 
     model_config = ConfigDict(extra="forbid")

@@ -7,8 +7,10 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.inputs import InputModel
 
-class ApiKeyCreate(BaseModel):
+
+class ApiKeyCreate(InputModel):
     """A key to issue."""
 
     model_config = ConfigDict(extra="forbid")
@@ -18,7 +20,7 @@ class ApiKeyCreate(BaseModel):
     expires_at: dt.datetime | None = Field(default=None, description="When it stops working.")
 
 
-class ApiKeyRotate(BaseModel):
+class ApiKeyRotate(InputModel):
     """How long the old key keeps working after a rotation."""
 
     model_config = ConfigDict(extra="forbid")

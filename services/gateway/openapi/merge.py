@@ -7,6 +7,23 @@ import json
 from typing import Any
 
 REF_PREFIX = "#/components/schemas/"
+# What the gateway itself may answer for any operation it forwards, before or instead of the
+# service's answer.
+GATEWAY_ERRORS = {
+    "400": "Path refused: dot-segments, encoded slashes, empty segments or control characters",
+    "413": "The request body is larger than the gateway forwards",
+    "429": "Rate limit exceeded; see `Retry-After`",
+    "502": "The owning service could not be reached",
+    "504": "The owning service did not answer in time",
+}
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": REF_PREFIX + "Problem"}}}
+
+
+def _with_gateway_errors(operation: dict[str, Any], service: str) -> dict[str, Any]:
+    responses = dict(operation.get("responses", {}))
+    for code, description in GATEWAY_ERRORS.items():
+        responses.setdefault(code, {"description": description, "content": _PROBLEM})
+    return {**operation, "responses": responses, "x-service": service}
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -59,7 +76,7 @@ def merge_documents(
             for method, operation in _rename_refs(operations, renames).items():
                 if method in own.get("paths", {}).get(path, {}):
                     continue  # the gateway answers it itself (an export gathers the services')
-                target[method] = {**operation, "x-service": service}
+                target[method] = _with_gateway_errors(operation, service)
     merged["paths"] = dict(sorted(paths.items()))
     merged["components"]["schemas"] = dict(sorted(schemas.items()))
     if missing:

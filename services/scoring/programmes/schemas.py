@@ -10,11 +10,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.scoring import LifecycleStage, OutreachChannel, Tier
+from shared.inputs import InputModel
 
 Group = Literal["treated", "control"]
 
 
-class TargetSpec(BaseModel):
+class TargetSpec(InputModel):
     """Whom the programme is for, by the customers' last published scores."""
 
     model_config = ConfigDict(extra="forbid")
@@ -37,7 +38,7 @@ class TargetSpec(BaseModel):
         return self
 
 
-class ProgrammeCreate(BaseModel):
+class ProgrammeCreate(InputModel):
     """A retention programme's six steps: whom, goal, content, cost, channel and frequency,
     and how its effect is measured."""
 

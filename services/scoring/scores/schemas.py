@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from services.scoring.scores.causes import CauseCategory, CauseSide, label
 from shared.contracts.scoring import LifecycleStage, Tier
+from shared.inputs import InputModel
 
 
 class ContactActivity(BaseModel):
@@ -173,7 +174,7 @@ class CustomerLoyaltyRead(BaseModel):
     nps_class: Literal["promoter", "passive", "detractor"] | None
 
 
-class WalletDeclare(BaseModel):
+class WalletDeclare(InputModel):
     """What the customer spends a year on what we sell, with us and elsewhere."""
 
     model_config = ConfigDict(extra="forbid")

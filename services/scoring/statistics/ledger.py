@@ -80,6 +80,21 @@ class Ledger:
         orders = await repository.order_days(self._session, referred)
         self._orders.update({tid: (cid, _day(at)) for tid, (cid, at) in orders.items()})
 
+    def unknown_orders(self, items: Sequence[Transaction]) -> list[str]:
+        """Ids that refunds among `items` refer to, loaded, and neither a recorded order nor an
+        order in `items` (a refund refers to an order by the order's `transaction_id`)."""
+        batch = {t.transaction_id for t in items if t.kind == "order"}
+        return sorted(
+            {
+                t.refers_to
+                for t in items
+                if t.kind == "refund"
+                and t.refers_to
+                and t.refers_to not in self._orders
+                and t.refers_to not in batch
+            }
+        )
+
     def _stats(self, customer_id: str) -> CustomerStats:
         stats = self.stats.get(customer_id)
         if stats is None:

@@ -24,12 +24,14 @@ router = APIRouter(prefix="/v1/transactions", tags=["transactions"])
     summary="Record orders and refunds (one, or up to 10,000 in `transactions`)",
     description=(
         "Each transaction is applied once per `transaction_id`; repeats are counted as "
-        "duplicates and change nothing. Customers not seen before get statistics."
+        "duplicates and change nothing. Customers not seen before get statistics. A refund's "
+        "`refers_to` must be the `transaction_id` of an order already recorded or in the same "
+        "request (else 422 `unknown-order`)."
     ),
     responses={
         409: problem("A transaction was recorded concurrently"),
         413: problem("More transactions than one request accepts"),
-        422: problem("Invalid transaction"),
+        422: problem("Invalid transaction, or a refund of an order never recorded"),
     },
 )
 async def record_transactions(

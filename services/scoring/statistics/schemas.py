@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.inputs import InputModel, PastTime
 
 
-class TransactionCreate(BaseModel):
+class TransactionCreate(InputModel):
     """An order or a refund; stored once per `transaction_id`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -20,8 +21,10 @@ class TransactionCreate(BaseModel):
     kind: Literal["order", "refund"] = "order"
     amount: Decimal = Field(ge=0, le=Decimal("1e12"), max_digits=16, decimal_places=2)
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
-    occurred_at: AwareDatetime
-    refers_to: str | None = Field(default=None, max_length=128)
+    occurred_at: PastTime = Field(description="When it happened: from 1970, not in the future.")
+    refers_to: str | None = Field(
+        default=None, max_length=128, description="A refund: the `transaction_id` of its order."
+    )
     discount: Decimal = Field(
         default=Decimal(0),
         ge=0,
@@ -31,16 +34,8 @@ class TransactionCreate(BaseModel):
         description="On an order: list price minus the amount paid (price tolerance).",
     )
 
-    @field_validator("occurred_at")
-    @classmethod
-    def _not_in_the_future(cls, value: dt.datetime) -> dt.datetime:
-        # A day of slack for clock skew; later than that is a data error.
-        if value > dt.datetime.now(dt.UTC) + dt.timedelta(days=1):
-            raise ValueError("occurred_at is in the future")
-        return value
 
-
-class TransactionBatch(BaseModel):
+class TransactionBatch(InputModel):
     """Several transactions in one request."""
 
     model_config = ConfigDict(extra="forbid")

@@ -12,7 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.customers.service import log_ignored, resolve_id, resolve_ids
-from services.scoring.errors import TooManyTransactionsError, TransactionConflictError
+from services.scoring.errors import (
+    TooManyTransactionsError,
+    TransactionConflictError,
+    UnknownOrderError,
+)
 from services.scoring.models import CustomerStats
 from services.scoring.scores.service import Scorer, rescore, rescore_many
 from services.scoring.statistics import counters, repository
@@ -94,24 +98,34 @@ async def record_transactions(
     *,
     scorer: Scorer,
     now: dt.datetime | None = None,
+    known_orders_only: bool = True,
 ) -> TransactionsRecorded:
     """Apply each transaction not seen before, then rescore every customer it touched.
 
-    Raises `TooManyTransactionsError` over the batch limit, and `TransactionConflictError` when
-    a transaction of the batch was recorded concurrently. Transactions of merged customers count
-    for the survivor; those of erased customers are dropped (neither accepted nor duplicates).
+    Raises `TooManyTransactionsError` over the batch limit, `UnknownOrderError` when a refund
+    refers to an order neither recorded nor in the batch (unless `known_orders_only` is False),
+    and `TransactionConflictError` when a transaction of the batch was recorded concurrently.
+    Transactions of merged customers count for the survivor; those of erased customers are
+    dropped (neither accepted nor duplicates).
     """
     limit = scorer.settings.max_batch_transactions
     if len(items) > limit:
         raise TooManyTransactionsError(len(items), limit)
     try:
-        return await _record_transactions(session, items, scorer=scorer, now=now or utcnow())
+        return await _record_transactions(
+            session, items, scorer=scorer, now=now or utcnow(), known_orders_only=known_orders_only
+        )
     except IntegrityError as exc:
         raise TransactionConflictError() from exc
 
 
 async def _record_transactions(
-    session: AsyncSession, items: Sequence[Transaction], *, scorer: Scorer, now: dt.datetime
+    session: AsyncSession,
+    items: Sequence[Transaction],
+    *,
+    scorer: Scorer,
+    now: dt.datetime,
+    known_orders_only: bool,
 ) -> TransactionsRecorded:
     items = await _resolve_transactions(session, items)
     book = Ledger(session)
@@ -119,6 +133,9 @@ async def _record_transactions(
     touched: dict[str, CustomerStats] = {}
     if fresh:
         await book.load(fresh)
+        unknown = book.unknown_orders(fresh) if known_orders_only else []
+        if unknown:
+            raise UnknownOrderError(unknown)
         for item in fresh:
             stats = await book.apply(item)
             touched[stats.customer_id] = stats

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from services.contact.calls.callmodel import NormalizedEvent
 from services.contact.errors import InvalidWebhookError, SignatureError
 from shared.db import utcnow
+from shared.inputs import refuse_control_characters
 
 PROVIDER = "amazon_connect"
 # Contact ids are UUIDs; anything much longer is not one.
@@ -50,8 +51,12 @@ def read_event(
     check_key(api_key, keys)
     try:
         envelope = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InvalidWebhookError("The body is not JSON.") from exc
+    try:
+        refuse_control_characters(envelope)
+    except ValueError as exc:
+        raise InvalidWebhookError("The event holds control characters.") from exc
     return parse(envelope, max_age_seconds=max_age_seconds)
 
 

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, ConfigDict, Field, ValidationError
 from standardwebhooks.webhooks import Webhook
 
 from services.contact.calls.callmodel import NormalizedEvent
 from services.contact.errors import InvalidWebhookError, SignatureError
+from shared.inputs import InputModel
 
 CallState = Literal[
     "initiated", "ringing", "ivr", "queued", "agent_ringing", "connected", "wrap_up", "ended"
 ]
 
 
-class GenericCallEvent(BaseModel):
+class GenericCallEvent(InputModel):
     """One call event from a PBX adapter, already mapped onto Rapport's call model."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)

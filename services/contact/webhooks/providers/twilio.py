@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import hashlib
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import parse_qsl
 
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 
 from services.contact.calls.callmodel import NormalizedEvent
 from services.contact.errors import InvalidWebhookError, SignatureError
+from services.contact.webhooks.providers.twilio_form import (
+    FormParams,
+    check_fields,
+    event_time,
+    parse_form,
+    require,
+)
 from shared.db import utcnow
 
 PROVIDER = "twilio"
@@ -34,41 +38,8 @@ _QUEUE_EXITS = {
     **dict.fromkeys(("leave", "redirected"), "left"),
     **dict.fromkeys(("queue-full", "error", "system-error"), "failed"),
 }
-_QUEUE_RESULT = re.compile(r"[a-z][a-z-]{0,39}")
-_SID = re.compile(r"[A-Za-z0-9]{2,64}")
 # Twilio ends every call within a day; a longer wait is not one it sent.
 _MAX_QUEUE_SECONDS = 24 * 60 * 60
-
-
-class FormParams:
-    """A form body as ordered pairs; `getlist` keeps repeated names for the validator."""
-
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs = pairs
-        self._first: dict[str, str] = {}
-        for key, value in pairs:
-            self._first.setdefault(key, value)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._first)
-
-    def getlist(self, name: str) -> list[str]:
-        """Every value sent under `name`, blank ones included."""
-        return [v for k, v in self.pairs if k == name]
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        """The first value of `name`; a blank value counts as absent."""
-        value = self._first.get(name)
-        return value if value else default
-
-
-def parse_form(body: bytes) -> FormParams:
-    """Parse a form body the way Twilio signed it: blank values kept, repeats kept."""
-    try:
-        text = body.decode()
-    except UnicodeDecodeError as exc:
-        raise SignatureError("The body is not UTF-8 form data.") from exc
-    return FormParams(parse_qsl(text, keep_blank_values=True))
 
 
 @dataclass(frozen=True)
@@ -114,38 +85,19 @@ def _verified(form: SignedForm, tokens: list[str]) -> FormParams:
     for token in tokens:
         validator = RequestValidator(token)
         if validator.validate(form.url, params, form.signature, algorithm=algorithm):
+            check_fields(params)
             return params
     raise SignatureError("The X-Twilio-Signature does not match this request.")
 
 
 def _check_fresh(params: FormParams, max_age_seconds: int) -> None:
-    # The signature has no time in it; the signed Timestamp bounds how old a replay can be.
+    # The signature has no time in it; the signed Timestamp bounds how old a replay can be, so a
+    # call-progress callback without one is refused rather than taken as fresh.
     at = event_time(params)
     if at is None:
-        return
+        raise InvalidWebhookError("A status callback must carry its signed `Timestamp`.")
     if abs((utcnow() - at).total_seconds()) > max_age_seconds:
         raise SignatureError("The signed Timestamp is outside the accepted window.")
-
-
-def event_time(params: FormParams, name: str = "Timestamp") -> dt.datetime | None:
-    """An RFC 2822 time parameter as aware UTC, or None when absent or unreadable."""
-    raw = params.get(name)
-    if raw is None:
-        return None
-    try:
-        parsed = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if parsed.tzinfo is None:
-        return None
-    return parsed.astimezone(dt.UTC)
-
-
-def _require(params: FormParams, name: str) -> str:
-    value = params.get(name)
-    if value is None:
-        raise InvalidWebhookError(f"The request has no `{name}`.")
-    return value
 
 
 def _direction(raw: str | None) -> str | None:
@@ -187,7 +139,7 @@ def _event(
     occurred_at: dt.datetime | None = None,
     sequence: int | None = None,
 ) -> NormalizedEvent:
-    call_sid = _require(params, "CallSid")
+    call_sid = require(params, "CallSid")
     merged = {**_base(params), **{k: v for k, v in facts.items() if v is not None}}
     if state is not None:
         merged["state"] = state
@@ -224,25 +176,28 @@ def _status_state(status: str, *, child: bool, inbound: bool) -> tuple[str | Non
 
 
 def status_event(params: FormParams) -> NormalizedEvent:
-    """A StatusCallback (call-progress event); dedup key `(CallSid, CallbackSource, Seq)`."""
-    call_sid = _require(params, "CallSid")
-    status = _require(params, "CallStatus")
-    source = params.get("CallbackSource", "call-progress-events")
-    raw_sequence = params.get("SequenceNumber", "0") or "0"
-    sequence = int(raw_sequence) if raw_sequence.isdigit() else 0
+    """A StatusCallback (call-progress event); dedup key `(CallSid, CallbackSource, Seq)`.
+
+    The key is built from checked values only (a SID, the one source, an integer), so a re-cut
+    copy of a delivered callback cannot be stored again under another key.
+    """
+    call_sid = require(params, "CallSid")
+    status = require(params, "CallStatus")
+    source = require(params, "CallbackSource")
+    sequence = int(require(params, "SequenceNumber"))
     child = params.get("ParentCallSid") is not None
     state, facts = _status_state(status, child=child, inbound=params.get("Direction") == "inbound")
     if child and state == "connected":
         # Without TaskRouter the agent is whoever the <Dial> leg reached.
         facts["agent"] = params.get("To")
     duration = params.get("CallDuration")
-    if duration is not None and duration.isdigit() and not child:
+    if duration is not None and not child:
         facts["duration"] = int(duration)
     facts["recording_url"] = params.get("RecordingUrl")
     return _event(
         params,
         kind=f"status:{status}",
-        dedup_key=f"{call_sid}:{source}:{raw_sequence}",
+        dedup_key=f"{call_sid}:{source}:{sequence}",
         state=state,
         facts=facts,
         occurred_at=event_time(params),
@@ -252,7 +207,7 @@ def status_event(params: FormParams) -> NormalizedEvent:
 
 def voice_event(params: FormParams) -> NormalizedEvent:
     """The first request of a call to the voice URL: an inbound call rings."""
-    call_sid = _require(params, "CallSid")
+    call_sid = require(params, "CallSid")
     inbound = params.get("Direction") == "inbound"
     return _event(
         params,
@@ -263,29 +218,22 @@ def voice_event(params: FormParams) -> NormalizedEvent:
     )
 
 
-def _digest(params: FormParams) -> str:
-    joined = "&".join(f"{k}={v}" for k, v in sorted(params.pairs))
+def _digest(*values: str | None) -> str:
+    joined = "\x00".join(v or "" for v in values)
     return hashlib.sha256(joined.encode()).hexdigest()[:32]
 
 
 def gather_event(params: FormParams) -> NormalizedEvent:
     """A <Gather> action: what the caller keyed or said in the IVR."""
-    call_sid = _require(params, "CallSid")
-    said = params.get("Digits") or params.get("SpeechResult")
+    call_sid = require(params, "CallSid")
+    digits, speech = params.get("Digits"), params.get("SpeechResult")
     return _event(
         params,
         kind="gather",
-        dedup_key=f"gather:{call_sid}:{_digest(params)}",
+        dedup_key=f"gather:{call_sid}:{_digest(digits, speech)}",
         state="ivr",
-        facts={"ivr_input": said},
+        facts={"ivr_input": digits or speech},
     )
-
-
-def _queue_sid(params: FormParams) -> str | None:
-    value = params.get("QueueSid")
-    if value is not None and not _SID.fullmatch(value):
-        raise InvalidWebhookError("`QueueSid` is not a Twilio SID.")
-    return value
 
 
 def _queue_seconds(params: FormParams) -> int | None:
@@ -300,8 +248,8 @@ def _queue_seconds(params: FormParams) -> int | None:
 
 def queue_wait_event(params: FormParams, queue: str | None) -> NormalizedEvent:
     """A waitUrl request (again each time the hold music loops): queued `QueueTime` s ago."""
-    call_sid = _require(params, "CallSid")
-    queue_sid = _queue_sid(params)
+    call_sid = require(params, "CallSid")
+    queue_sid = params.get("QueueSid")
     waited = _queue_seconds(params) or 0
     return _event(
         params,
@@ -319,11 +267,9 @@ def enqueue_event(params: FormParams, queue: str | None) -> NormalizedEvent:
     Twilio asks it of a bridged call only once both parties hung up: the fold dates the connect
     from the queue entry and `QueueTime`. An undocumented result is stored and decides nothing.
     """
-    call_sid = _require(params, "CallSid")
-    result = _require(params, "QueueResult")
-    if not _QUEUE_RESULT.fullmatch(result):
-        raise InvalidWebhookError("`QueueResult` is not a queue result.")
-    queue_sid = _queue_sid(params)
+    call_sid = require(params, "CallSid")
+    result = require(params, "QueueResult")
+    queue_sid = params.get("QueueSid")
     abandoned = _QUEUE_EXITS.get(result) == "abandoned"
     return _event(
         params,
@@ -343,7 +289,7 @@ def enqueue_event(params: FormParams, queue: str | None) -> NormalizedEvent:
 
 def dial_event(params: FormParams) -> NormalizedEvent:
     """A <Dial> action: the dialled agent leg ended, answered or not."""
-    call_sid = _require(params, "CallSid")
+    call_sid = require(params, "CallSid")
     status = params.get("DialCallStatus", "unknown")
     answered = status in ("completed", "answered") and params.get("DialBridged") != "false"
     return _event(
@@ -361,7 +307,7 @@ def dial_event(params: FormParams) -> NormalizedEvent:
 
 def record_event(params: FormParams) -> NormalizedEvent:
     """A <Record> action: the caller left a voicemail."""
-    call_sid = _require(params, "CallSid")
+    call_sid = require(params, "CallSid")
     url = params.get("RecordingUrl")
     return _event(
         params,
@@ -374,7 +320,7 @@ def record_event(params: FormParams) -> NormalizedEvent:
 
 def recording_event(params: FormParams) -> NormalizedEvent:
     """A recording status callback; only a completed recording adds its URL."""
-    call_sid = _require(params, "CallSid")
+    call_sid = require(params, "CallSid")
     status = params.get("RecordingStatus", "unknown")
     sid = params.get("RecordingSid", "")
     url = params.get("RecordingUrl") if status == "completed" else None
