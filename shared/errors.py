@@ -9,8 +9,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.db import is_unavailable
 from shared.logging import current_request_id, get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -74,6 +77,14 @@ class UpstreamError(AppError):
 class UpstreamTimeoutError(AppError):
     status = 504
     code = "upstream-timeout"
+
+
+class DatabaseUnavailableError(AppError):
+    """The database did not answer; nothing of the request was kept, so retrying is safe."""
+
+    status = 503
+    code = "database-unavailable"
+    headers = {"Retry-After": "5"}
 
 
 def problem_response(
@@ -178,7 +189,18 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
+        if not is_unavailable(exc):
+            return await unexpected_error(request, exc)
+        log.warning("database_unavailable", path=request.url.path, error=repr(exc)[:500])
+        unavailable = DatabaseUnavailableError(
+            "The database cannot be reached right now; nothing was changed. Retry later."
+        )
+        return await app_error(request, unavailable)
+
     app.add_exception_handler(AppError, app_error)
+    for kind in (DBAPIError, PoolTimeoutError, OSError):
+        app.add_exception_handler(kind, database_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -1,0 +1,123 @@
+"""PostgreSQL stopped under a running service, then started again: 503s, readiness, recovery.
+
+The server is a cluster of this module's own (stopping the session's shared one would fail
+every other test); the service is the contact app with its relay and its consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from services.contact.main import create_app
+from shared.contracts.scoring import CustomerScoredV1
+from shared.contracts.topics import CONTACT_CUSTOMERS, SCORING_SCORES
+from shared.events import to_envelope
+from tests.builders import contact_settings
+from tests.conftest import Databases, run_in_thread, serve
+from tests.kafka_helpers import eventually, produce, read_topic
+from tools.stack import Postgres, free_port
+
+
+@pytest.fixture(scope="module")
+def own_postgres() -> Iterator[Postgres]:
+    """A PostgreSQL cluster only this module uses, so it may be stopped."""
+    server = run_in_thread(lambda: Postgres(free_port()).start())
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def contact(
+    own_postgres: Postgres, databases: Databases, broker: str, topic_prefix: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    url = databases.new("contact", "postgresql", own_postgres.url())
+    settings = contact_settings(url, broker, topic_prefix, kafka_session_timeout_ms=2000)
+    app = create_app(settings)
+    async for client in serve(app):
+        client.app = app  # type: ignore[attr-defined]
+        await eventually(lambda: all(r.connected for r in app.state.consumers), what="consumer")
+        yield client
+
+
+async def _create(client: httpx.AsyncClient, name: str, phone: str) -> httpx.Response:
+    return await client.post("/v1/customers", json={"name": name, "phones": [phone]})
+
+
+async def _ready(client: httpx.AsyncClient) -> bool:
+    return (await client.get("/readyz")).status_code == 200
+
+
+async def test_outage_answers_503_names_the_cause_and_recovers_without_losing_events(
+    contact: httpx.AsyncClient, own_postgres: Postgres, broker: str, topic_prefix: str
+) -> None:
+    app = contact.app  # type: ignore[attr-defined]
+    before = await _create(contact, "Ada", "+14155550101")
+    assert before.status_code == 201, before.text
+    customer_id = before.json()["customer_id"]
+
+    run_in_thread(own_postgres.pause)
+    try:
+        refused = await _create(contact, "Bea", "+14155550102")
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.headers["retry-after"] == "5"
+        assert refused.json()["code"] == "database-unavailable"
+        read = await contact.get(f"/v1/customers/{customer_id}")
+        assert read.status_code == 503, read.text
+
+        ready = await contact.get("/readyz")
+        assert ready.status_code == 503
+        database = ready.json()["checks"]["database"]
+        assert database.startswith("unavailable: ")
+        # The driver's own error, not only a class name: why the database is away.
+        assert ":" in database.removeprefix("unavailable: ")
+
+        # A score arrives while the database is away: the consumer must keep it for later.
+        scored = CustomerScoredV1(
+            customer_id=customer_id,
+            tier="gold",
+            clv=900.0,
+            churn_risk=0.2,
+            scored_at=dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC),
+        )
+        envelope = to_envelope(scored, source="rapport/scoring")
+        await produce(
+            broker,
+            topic_prefix + SCORING_SCORES,
+            [envelope.to_bytes()],
+            key=customer_id.encode(),
+        )
+        # Long enough for the consumer to fetch it and fail on it more than five times.
+        await asyncio.sleep(4)
+    finally:
+        run_in_thread(own_postgres.resume)
+
+    await eventually(lambda: _ready(contact), timeout=30, what="ready again")
+    after = await _create(contact, "Bea", "+14155550102")
+    assert after.status_code == 201, after.text
+
+    async def score_applied() -> bool:
+        body = (await contact.get(f"/v1/customers/{customer_id}")).json()
+        return bool(body.get("tier") == "gold")
+
+    await eventually(score_applied, timeout=30, what="the score consumed after the outage")
+    runner = app.state.consumers[0]
+    assert runner.dead_lettered == 0
+    await eventually(
+        lambda: _outbox_empty(app), timeout=30, what="the outbox relayed after the outage"
+    )
+    records = await read_topic(broker, topic_prefix + CONTACT_CUSTOMERS, expect=2)
+    created = {r.key for r in records if b"customer_created" in r.value}
+    assert created == {customer_id.encode(), after.json()["customer_id"].encode()}
+
+
+async def _outbox_empty(app: object) -> bool:
+    relay = app.state.relay  # type: ignore[attr-defined]
+    return int(await relay.unpublished_count()) == 0
