@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.models import ComplaintState, CustomerStats, PurchaseDay, RecordedTransaction
@@ -82,4 +83,23 @@ async def order_days(
             )
         )
         out.update({tid: (cid, occurred) for tid, cid, occurred in result.all()})
+    return out
+
+
+async def refunds_waiting(session: AsyncSession, order_ids: Sequence[str]) -> dict[str, Decimal]:
+    """Per order id among `order_ids`, the refunds already recorded that refer to it.
+
+    Asked for orders not recorded yet: such refunds arrived before their order and wait for it.
+    """
+    out: dict[str, Decimal] = {}
+    for chunk in chunks(order_ids):
+        result = await session.execute(
+            select(RecordedTransaction.refers_to, func.sum(RecordedTransaction.amount))
+            .where(
+                RecordedTransaction.refers_to.in_(chunk),
+                RecordedTransaction.kind == "refund",
+            )
+            .group_by(RecordedTransaction.refers_to)
+        )
+        out.update({ref: Decimal(total) for ref, total in result.all() if ref is not None})
     return out
