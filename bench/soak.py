@@ -41,7 +41,8 @@ BEGIN = "<!-- soak:begin (written by make soak) -->"
 END = "<!-- soak:end -->"
 TWILIO_TOKEN = "soak-" + uuid.uuid4().hex
 # Share of each operation in the mix.
-MIX = (("call", 0.5), ("complaint", 0.3), ("orders", 0.2))
+KINDS = ("call", "complaint", "orders")
+WEIGHTS = (0.5, 0.3, 0.2)
 STEPS = ("acknowledged", "assessed", "investigating", "response_proposed")
 
 
@@ -159,7 +160,6 @@ async def drive(system: System, *, seconds: float, rate: float, sample_every: fl
     gateway = next(p.url for p in system.processes if p.info.name == "gateway")
     rng = random.Random(20261130)
     tally = Tally()
-    kinds, weights = zip(*MIX, strict=True)
     started = time.monotonic()
     tasks: set[asyncio.Task[None]] = set()
     headers = {"X-API-Key": system.api_key}
@@ -169,7 +169,7 @@ async def drive(system: System, *, seconds: float, rate: float, sample_every: fl
         for n in range(int(seconds * rate)):
             due = started + n / rate
             await asyncio.sleep(max(0.0, due - time.monotonic()))
-            kind = rng.choices(kinds, weights)[0]
+            kind = rng.choices(KINDS, WEIGHTS)[0]
             task = asyncio.create_task(_operation(kind, client, gateway, tally, rng))
             tasks.add(task)
             task.add_done_callback(tasks.discard)

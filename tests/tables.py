@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def snapshot(
     session: AsyncSession,
-    tables: Mapping[Table, Iterable[str]],
+    tables: Mapping[Any, Iterable[str]],
     labels: Mapping[Any, str] | None = None,
 ) -> dict[str, list[tuple[Any, ...]]]:
     """Each table's rows, sorted, without the columns named for it (ids and insertion times).

@@ -108,7 +108,7 @@ async def _tables(api: httpx.AsyncClient, ids: dict[int, str]) -> dict[str, Any]
             FilingKey.__table__: {"claimed_at"},
             OutboxMessage.__table__: {"id", "event_id", "payload", "created_at", "published_at"},
         }
-        shot = await snapshot(session, tables, labels)  # type: ignore[arg-type]
+        shot = await snapshot(session, tables, labels)
     # Whether the relay has published a row yet, or tried twice, is not the record.
     shot["outbox_message"] = sorted((r[0], r[1], r[2]) for r in shot["outbox_message"])
     return shot

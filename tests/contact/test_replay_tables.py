@@ -172,7 +172,7 @@ async def _tables(client: httpx.AsyncClient) -> dict[str, Any]:
                 "last_error",
             },
         }
-        shot = await snapshot(session, tables, labels)  # type: ignore[arg-type]
+        shot = await snapshot(session, tables, labels)
     return {name: [r for r in rows if PLACEHOLDER not in r] for name, rows in shot.items()}
 
 

@@ -11,7 +11,7 @@ from tests.conftest import run_in_thread
 
 pytestmark = pytest.mark.e2e
 
-SECONDS = 30.0
+SECONDS = 25.0
 RATE = 3.0
 # RSS may rise this much over its size after warm-up (allocator arenas, caches filling once);
 # a leak of a few KiB per request would pass it within the run (~2,000 requests).

@@ -50,6 +50,23 @@ async def _create(client: httpx.AsyncClient, name: str, phone: str) -> httpx.Res
     return await client.post("/v1/customers", json={"name": name, "phones": [phone]})
 
 
+async def _assert_unavailable(client: httpx.AsyncClient, customer_id: str) -> None:
+    """Writes and reads answer 503 problem+json; readiness names the driver's error."""
+    refused = await _create(client, "Bea", "+14155550102")
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.headers["retry-after"] == "5"
+    assert refused.json()["code"] == "database-unavailable"
+    read = await client.get(f"/v1/customers/{customer_id}")
+    assert read.status_code == 503, read.text
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    database = ready.json()["checks"]["database"]
+    assert database.startswith("unavailable: ")
+    # The driver's own error, not only a class name: why the database is away.
+    assert ":" in database.removeprefix("unavailable: ")
+
+
 async def _ready(client: httpx.AsyncClient) -> bool:
     return (await client.get("/readyz")).status_code == 200
 
@@ -64,20 +81,7 @@ async def test_outage_answers_503_names_the_cause_and_recovers_without_losing_ev
 
     run_in_thread(own_postgres.pause)
     try:
-        refused = await _create(contact, "Bea", "+14155550102")
-        assert refused.status_code == 503, refused.text
-        assert refused.headers["content-type"].startswith("application/problem+json")
-        assert refused.headers["retry-after"] == "5"
-        assert refused.json()["code"] == "database-unavailable"
-        read = await contact.get(f"/v1/customers/{customer_id}")
-        assert read.status_code == 503, read.text
-
-        ready = await contact.get("/readyz")
-        assert ready.status_code == 503
-        database = ready.json()["checks"]["database"]
-        assert database.startswith("unavailable: ")
-        # The driver's own error, not only a class name: why the database is away.
-        assert ":" in database.removeprefix("unavailable: ")
+        await _assert_unavailable(contact, customer_id)
 
         # A score arrives while the database is away: the consumer must keep it for later.
         scored = CustomerScoredV1(

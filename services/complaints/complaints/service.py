@@ -101,11 +101,7 @@ async def file_complaint(
     received_at = min(data.received_at or now, now)
     complaint_id = uuid.uuid4()
     if not await repository.claim_filing_keys(session, complaint_id, keys):
-        # A concurrent copy claimed a key first; it has committed (or the claim would wait).
-        found = await repository.complaint_of_filing_keys(session, keys)
-        if found is None:
-            raise ConflictError("A filing with the same key is in progress; retry.")
-        return found, False
+        return await _filed_concurrently(session, keys), False
     complaint = Complaint(
         **data.model_dump(include=_AS_FILED),
         id=complaint_id,
@@ -137,6 +133,14 @@ async def file_complaint(
     )
     await save(session, [filed])
     return complaint, True
+
+
+async def _filed_concurrently(session: AsyncSession, keys: list[str]) -> Complaint:
+    """The complaint of a concurrent copy that claimed a key first (and has committed)."""
+    found = await repository.complaint_of_filing_keys(session, keys)
+    if found is None:
+        raise ConflictError("A filing with the same key is in progress; retry.")
+    return found
 
 
 def filing_keys(idempotency_key: str | None, source_contacts: list[str]) -> list[str]:

@@ -68,7 +68,7 @@ async def test_shuffled_duplicated_batches_give_identical_statistics(
         await _post(client, deliveries[:size])
         deliveries = deliveries[size:]
 
-    tables = {
+    tables: dict[Any, set[str]] = {
         CustomerStats.__table__: {"updated_at", "scored_at", "state_since"},
         PurchaseDay.__table__: set(),
         RecordedTransaction.__table__: {"recorded_at"},
@@ -79,7 +79,7 @@ async def test_shuffled_duplicated_batches_give_identical_statistics(
             for row in rows
             for run in ("a", "b")
         }
-        shot = await snapshot(session, tables, labels)  # type: ignore[arg-type]
+        shot = await snapshot(session, tables, labels)
     runs: dict[str, dict[str, list[tuple[Any, ...]]]] = {"a": {}, "b": {}}
     for name, table_rows in shot.items():
         for row in table_rows:
