@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from services.contact.main import create_app
 from shared.contracts.scoring import CustomerScoredV1
 from shared.contracts.topics import CONTACT_CUSTOMERS, SCORING_SCORES
+from shared.db import is_unavailable
 from shared.events import to_envelope
+from shared.health import describe_failure
 from tests.builders import contact_settings
 from tests.conftest import Databases, run_in_thread, serve
 from tests.kafka_helpers import eventually, produce, read_topic
@@ -125,3 +129,33 @@ async def test_outage_answers_503_names_the_cause_and_recovers_without_losing_ev
 async def _outbox_empty(app: object) -> bool:
     relay = app.state.relay  # type: ignore[attr-defined]
     return int(await relay.unpublished_count()) == 0
+
+
+@pytest.mark.parametrize(
+    ("error", "unavailable"),
+    [
+        (ConnectionRefusedError(111, "Connect call failed"), True),
+        (OSError("Multiple exceptions: [Errno 111] Connect call failed"), True),
+        (OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked")), True),
+        (OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x")), False),
+        (IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed")), False),
+        (FileNotFoundError(2, "No such file"), False),
+        (ValueError("bad"), False),
+    ],
+)
+def test_what_counts_as_the_database_being_away(error: Exception, unavailable: bool) -> None:
+    assert is_unavailable(error) is unavailable
+
+
+def test_readiness_names_the_error_underneath_without_the_statement() -> None:
+    try:
+        try:
+            raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+        except ConnectionRefusedError as inner:
+            raise OperationalError("SELECT secret FROM t", {}, inner) from inner
+    except OperationalError as wrapped:
+        described = describe_failure(wrapped)
+    assert (
+        described == "ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 5432)"
+    )
+    assert describe_failure(TimeoutError()) == "TimeoutError: no answer in time"
