@@ -163,7 +163,11 @@ async def drive(system: System, *, seconds: float, rate: float, sample_every: fl
     started = time.monotonic()
     tasks: set[asyncio.Task[None]] = set()
     headers = {"X-API-Key": system.api_key}
-    async with httpx.AsyncClient(base_url=gateway, headers=headers, timeout=30) as client:
+    # Idle connections expire before the gateway's keep-alive (5 s) closes them under a request.
+    limits = httpx.Limits(keepalive_expiry=2.0)
+    async with httpx.AsyncClient(
+        base_url=gateway, headers=headers, timeout=30, limits=limits
+    ) as client:
         await _sample(system, started, tally)
         next_sample = started + sample_every
         for n in range(int(seconds * rate)):

@@ -21,9 +21,11 @@ from shared.contracts.topics import CONTACT_CUSTOMERS, SCORING_SCORES
 from shared.db import is_unavailable
 from shared.events import to_envelope
 from shared.health import describe_failure
+from shared.migrations import upgrade
 from tests.builders import contact_settings
 from tests.conftest import Databases, run_in_thread, serve
 from tests.kafka_helpers import eventually, produce, read_topic
+from tools.services import BY_NAME
 from tools.stack import Postgres, free_port
 
 
@@ -41,7 +43,9 @@ def own_postgres() -> Iterator[Postgres]:
 async def contact(
     own_postgres: Postgres, databases: Databases, broker: str, topic_prefix: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    url = databases.new("contact", "postgresql", own_postgres.url())
+    # Not `databases.new`: its templates are cached per service and backend, for the shared server.
+    url = databases.empty(own_postgres.url())
+    run_in_thread(lambda: upgrade(BY_NAME["contact"].migrations_dir, url))
     settings = contact_settings(url, broker, topic_prefix, kafka_session_timeout_ms=2000)
     app = create_app(settings)
     async for client in serve(app):
