@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: venv run demo test chaos fuzz browser lint migrate events docs bench clean
+.PHONY: venv run demo test chaos fuzz soak browser lint migrate events docs bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,9 @@ bench: venv ## run the benchmarks (BENCH=name to pick one); results in bench/res
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light; \
 	  else echo "make bench needs wrk and nginx: run it as root, or 'apt-get install wrk nginx-light' first" >&2; exit 1; fi; }
 	@PATH="$$PATH:/usr/sbin" $(BIN)/python -m bench $(BENCH)
+
+soak: venv ## a mixed workload at a fixed rate for 10 minutes (SOAK_SECONDS, SOAK_RATE); bench/results/soak.json
+	@$(BIN)/python -m bench.soak
 
 events: venv ## rewrite docs/events/ from the event classes
 	@$(BIN)/python -m tools.export_events

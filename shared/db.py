@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg
 from fastapi import Request
 from sqlalchemy import (
     BigInteger,
@@ -22,7 +25,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -147,8 +151,68 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
+    # A dead connection is noticed before use and replaced; while the server is away a new
+    # connection fails within seconds (not asyncpg's minute) and a request waits at most
+    # `pool_timeout` for a pooled one, so callers hear "unavailable" quickly.
     kwargs.setdefault("pool_pre_ping", True)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_timeout", 10)
+    kwargs.setdefault("connect_args", {"timeout": 5})
     return create_async_engine(url, **kwargs)
+
+
+# asyncpg's word for "the server is gone or not accepting": connection exceptions (SQLSTATE
+# class 08), operator intervention (class 57: shutting down, starting up) and a closed socket.
+_ASYNCPG_UNAVAILABLE = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.InternalClientError,
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True if `exc` means the database cannot be reached now, not that the statement is wrong.
+
+    A refused or dropped connection, a server shutting down or starting up, an exhausted pool,
+    SQLite's lock wait running out: retrying later can succeed. Walks the causes, because the
+    driver's error arrives wrapped in SQLAlchemy's.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _unavailable_here(current):
+            return True
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return False
+
+
+_NETWORK_ERRNOS = {
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
+    errno.ECONNABORTED,
+    errno.EHOSTUNREACH,
+    errno.ENETUNREACH,
+    errno.ETIMEDOUT,
+    errno.EPIPE,
+    errno.ENOTCONN,
+}
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def _unavailable_here(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, (PoolTimeoutError, ConnectionError, TimeoutError, *_ASYNCPG_UNAVAILABLE)):
+        return True
+    if isinstance(exc, sqlite3.OperationalError):
+        return any(m in str(exc).lower() for m in _SQLITE_UNAVAILABLE)
+    if isinstance(exc, OperationalError) and not isinstance(exc.orig, sqlite3.Error):
+        return True
+    # asyncio reports several failed addresses as one plain OSError without an errno.
+    return isinstance(exc, OSError) and (exc.errno is None or exc.errno in _NETWORK_ERRNOS)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

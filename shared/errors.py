@@ -9,8 +9,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.db import is_unavailable
 from shared.logging import current_request_id, get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -76,6 +79,14 @@ class UpstreamTimeoutError(AppError):
     code = "upstream-timeout"
 
 
+class DatabaseUnavailableError(AppError):
+    """The database did not answer; nothing of the request was kept, so retrying is safe."""
+
+    status = 503
+    code = "database-unavailable"
+    headers = {"Retry-After": "5"}
+
+
 def problem_response(
     *,
     status: int,
@@ -131,6 +142,33 @@ _HTTP_CODES = {
 }
 
 
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled_error", path=request.url.path, exc_info=exc)
+    return problem_response(
+        status=500,
+        code="internal-error",
+        detail="An unexpected error occurred; it has been logged.",
+        instance=request.url.path,
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """503 `database-unavailable` when the database is away; any other database error is a 500."""
+    if not is_unavailable(exc):
+        return await _unexpected_error(request, exc)
+    log.warning("database_unavailable", path=request.url.path, error=repr(exc)[:500])
+    unavailable = DatabaseUnavailableError(
+        "The database cannot be reached right now; nothing was changed. Retry later."
+    )
+    return problem_response(
+        status=unavailable.status,
+        code=unavailable.code,
+        detail=unavailable.detail,
+        instance=request.url.path,
+        headers=unavailable.headers,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error, expected or not, as problem+json."""
 
@@ -169,16 +207,9 @@ def install_error_handlers(app: FastAPI) -> None:
             extra={"errors": _validation_errors(exc.errors())},
         )
 
-    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled_error", path=request.url.path, exc_info=exc)
-        return problem_response(
-            status=500,
-            code="internal-error",
-            detail="An unexpected error occurred; it has been logged.",
-            instance=request.url.path,
-        )
-
     app.add_exception_handler(AppError, app_error)
+    for kind in (DBAPIError, PoolTimeoutError, OSError):
+        app.add_exception_handler(kind, _database_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(Exception, unexpected_error)
+    app.add_exception_handler(Exception, _unexpected_error)

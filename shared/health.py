@@ -47,6 +47,26 @@ class BrokerProbe:
                 await client.close()
 
 
+def describe_failure(exc: BaseException) -> str:
+    """`Type: message` of the error underneath (a driver's, not its SQLAlchemy wrapper), short.
+
+    Says why a dependency is unreachable (`ConnectionRefusedError: ... Connect call failed`,
+    `CannotConnectNowError: the database system is starting up`) without statements or
+    parameters, which SQLAlchemy's own message would carry.
+    """
+    inner: BaseException = exc
+    for _ in range(5):
+        orig = getattr(inner, "orig", None)
+        nxt = orig if isinstance(orig, BaseException) else inner.__cause__
+        if nxt is None:
+            break
+        inner = nxt
+    message = " ".join(str(inner).split())[:200]
+    if isinstance(inner, TimeoutError) and not message:
+        message = "no answer in time"
+    return f"{type(inner).__name__}: {message}" if message else type(inner).__name__
+
+
 def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
     """`/healthz` (the process answers) and `/readyz` (every named check passes)."""
     router = APIRouter(tags=["health"])
@@ -69,7 +89,7 @@ def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
                 results[name] = "ok"
             except Exception as exc:
                 ready = False
-                results[name] = f"unavailable: {type(exc).__name__}"
+                results[name] = f"unavailable: {describe_failure(exc)}"
         extra = getattr(request.app.state, "readiness_details", None)
         if callable(extra):
             results.update(extra())

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.topics import dead_letter_topic
-from shared.db import Database, ProcessedEvent, chunks, utcnow
+from shared.db import Database, ProcessedEvent, chunks, is_unavailable, utcnow
 from shared.events import CloudEvent, Event, EventRegistry, UndecodableEventError
 from shared.kafka import make_consumer, make_producer
 from shared.logging import get_logger, request_id_var
@@ -79,6 +79,8 @@ async def claim(session: AsyncSession, *, consumer: str, event_id: str) -> bool:
 
 def is_transient(exc: BaseException) -> bool:
     """Errors worth retrying without limit: the database or the network is briefly away."""
+    if is_unavailable(exc):  # the database is away (stopped, restarting): it will be back
+        return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, OperationalError | ConnectionError | TimeoutError | OSError)

@@ -189,6 +189,14 @@ class Postgres:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
+        _RUNNING.append(self)
+        self._launch(timeout)
+        return self
+
+    def _launch(self, timeout: float) -> None:
+        assert self.directory is not None
+        data = self.directory / "data"
+        bindir = _pg_bindir()
         self.process = subprocess.Popen(
             self._as_server_user(
                 [
@@ -211,14 +219,30 @@ class Postgres:
                     "max_connections=300",
                 ]
             ),
-            stdout=open(self.directory / "server.log", "wb"),  # noqa: SIM115
+            stdout=open(self.directory / "server.log", "ab"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        _RUNNING.append(self)
         wait_for_port(self.port, timeout=timeout, process=self.process)
         self._wait_accepting(timeout)
-        return self
+
+    def pause(self) -> None:
+        """Stop the server (a fast shutdown: sessions are cut) and keep its data for `resume`."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            stop_process(process)
+
+    def resume(self, *, timeout: float = 60.0) -> None:
+        """Start the paused server again on the same port with the same data."""
+        if self.process is None:
+            self._launch(timeout)
 
     def _wait_accepting(self, timeout: float) -> None:
         import asyncio

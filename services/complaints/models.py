@@ -178,3 +178,17 @@ class CustomerAlias(Base):
     merged_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     merged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class FilingKey(Base):
+    """What makes two filings one complaint: an `Idempotency-Key` or a source contact.
+
+    `key` is `idempotency-key:<value>` or `source-contact:<ref>`; the primary key lets one
+    filing claim it, so a retried or concurrent copy finds the complaint instead of adding one.
+    """
+
+    __tablename__ = "complaint_filing_key"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

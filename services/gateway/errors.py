@@ -34,7 +34,7 @@ class NoRouteError(NotFoundError):
 
 
 class BodyTooLargeError(PayloadTooLargeError):
-    code = "body-too-large"
+    code = "payload-too-large"  # the same answer as the body limit every service applies
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"The request body is larger than {limit} bytes.")

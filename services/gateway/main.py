@@ -82,7 +82,8 @@ def dev_issuer_of(settings: GatewaySettings) -> DevIssuer | None:
 def upstream_session(settings: GatewaySettings) -> aiohttp.ClientSession:
     """The proxy's pooled keep-alive client: bodies relayed as sent, no headers of its own."""
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=200, keepalive_timeout=30),
+        # Idle upstream connections close before the services' keep-alive (uvicorn: 5 s) does.
+        connector=aiohttp.TCPConnector(limit=200, keepalive_timeout=2.0),
         timeout=aiohttp.ClientTimeout(
             total=settings.upstream_timeout_seconds,
             connect=settings.upstream_connect_timeout_seconds,
@@ -123,7 +124,11 @@ def http_client(
         timeout = httpx.Timeout(
             settings.upstream_timeout_seconds, connect=settings.upstream_connect_timeout_seconds
         )
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+        # Idle connections are dropped well before the services' keep-alive (uvicorn: 5 s), so
+        # a request never goes out on a connection the service is closing at that moment.
+        limits = httpx.Limits(
+            max_connections=200, max_keepalive_connections=100, keepalive_expiry=2.0
+        )
         async with (
             httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False) as client,
             upstream_session(settings) as upstream,

@@ -70,7 +70,8 @@ def complaint_body(**overrides: Any) -> dict[str, Any]:
         "description": "Charged twice for the November plan.",
         "remedy_sought": "Refund the second charge.",
         "severity": "medium",
-        "source_contacts": ["asterisk:1700000000.42"],
+        # A contact of its own: a second filing from one contact is the same complaint.
+        "source_contacts": [f"asterisk:{uuid.uuid4().int % 10**10}.42"],
     }
     body.update(overrides)
     return body

@@ -54,7 +54,7 @@ async def file(
         "severity": "medium",
     }
     data.update(overrides)
-    complaint = await file_complaint(
+    complaint, _ = await file_complaint(
         session, ComplaintCreate(**data), actor="agent", now=now, settings=settings
     )
     await session.commit()

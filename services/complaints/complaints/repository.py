@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.complaints.lifecycle.lifecycle import CLOSED
-from services.complaints.models import Complaint
+from services.complaints.models import Complaint, FilingKey
 from services.complaints.sla.repository import at_risk, breached
 from shared.pagination import newest_first
 
@@ -63,3 +64,28 @@ async def complaints_of(
         .order_by(Complaint.received_at, Complaint.id)
     )
     return result.all()
+
+
+async def complaint_of_filing_keys(session: AsyncSession, keys: list[str]) -> Complaint | None:
+    """The complaint that already holds one of `keys`, if any."""
+    if not keys:
+        return None
+    found = await session.scalar(
+        select(FilingKey.complaint_id).where(FilingKey.key.in_(keys)).limit(1)
+    )
+    return None if found is None else await session.get(Complaint, found)
+
+
+async def claim_filing_keys(
+    session: AsyncSession, complaint_id: uuid.UUID, keys: list[str]
+) -> bool:
+    """Claim every key for `complaint_id` in one savepoint; False (nothing kept) if one is taken."""
+    if not keys:
+        return True
+    try:
+        async with session.begin_nested():
+            session.add_all(FilingKey(key=k, complaint_id=complaint_id) for k in keys)
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from services.complaints.complaints import service
 from services.complaints.complaints.etag import etag
@@ -76,9 +76,11 @@ def answer(response: Response, complaint: Complaint) -> ComplaintRead:
     summary="File a complaint",
     description=(
         "Receives a complaint, computes its priority from severity, the customer's tier and "
-        "churn risk, starts its SLA clock and publishes `complaints.complaint_filed`."
+        "churn risk, starts its SLA clock and publishes `complaints.complaint_filed`. A filing "
+        "whose `Idempotency-Key` header or one of whose `source_contacts` is already on file "
+        "files nothing: the answer is that complaint as it is now, with status 200."
     ),
-    responses=INVALID,
+    responses={200: {"description": "Already filed: the complaint as it is now"}, **INVALID},
 )
 async def file_complaint(
     data: ComplaintCreate,
@@ -87,9 +89,21 @@ async def file_complaint(
     settings: Settings,
     now: Now,
     actor: Actor,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=160,
+            description="The same key on a retry answers the complaint filed the first time.",
+        ),
+    ] = None,
 ) -> ComplaintRead:
     """File a complaint."""
-    complaint = await service.file_complaint(session, data, actor=actor, now=now, settings=settings)
+    complaint, created = await service.file_complaint(
+        session, data, actor=actor, now=now, settings=settings, idempotency_key=idempotency_key
+    )
+    if not created:
+        response.status_code = 200
     response.headers["Location"] = f"/v1/complaints/{complaint.id}"
     return answer(response, complaint)
 

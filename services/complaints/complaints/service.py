@@ -34,6 +34,7 @@ from services.complaints.sla.deadlines import reschedule
 from services.complaints.sla.priority import compute_priority
 from services.complaints.sla.service import retarget
 from shared.contracts.complaints import ComplaintFiledV1
+from shared.errors import ConflictError
 from shared.pagination import page_of
 
 # Fields of a filing stored as sent.
@@ -79,8 +80,18 @@ async def file_complaint(
     actor: str,
     now: dt.datetime,
     settings: ComplaintsSettings,
-) -> Complaint:
-    """Receive a complaint: compute its priority, start its SLA clock, stage `filed`."""
+    idempotency_key: str | None = None,
+) -> tuple[Complaint, bool]:
+    """Receive a complaint: compute its priority, start its SLA clock, stage `filed`.
+
+    A filing with an `idempotency_key` or a source contact already on file is the complaint
+    filed then, returned as it is now: `(complaint, created)`. So a retried request, a
+    duplicated webhook or two agents filing from one call make one complaint.
+    """
+    keys = filing_keys(idempotency_key, data.source_contacts)
+    existing = await repository.complaint_of_filing_keys(session, keys)
+    if existing is not None:
+        return existing, False
     _check_category(data.category, settings)
     calendar = data.calendar or settings.default_calendar
     if calendar not in BUILTIN_CALENDARS:
@@ -88,9 +99,12 @@ async def file_complaint(
     await _check_links(session, data.duplicate_of, data.related_ids)
     profile = await get_profile(session, data.customer_id)
     received_at = min(data.received_at or now, now)
+    complaint_id = uuid.uuid4()
+    if not await repository.claim_filing_keys(session, complaint_id, keys):
+        return await _filed_concurrently(session, keys), False
     complaint = Complaint(
         **data.model_dump(include=_AS_FILED),
-        id=uuid.uuid4(),
+        id=complaint_id,
         tier=profile.tier if profile else None,
         churn_risk=profile.churn_risk if profile else None,
         calendar=calendar,
@@ -118,7 +132,22 @@ async def file_complaint(
         filed_at=received_at,
     )
     await save(session, [filed])
-    return complaint
+    return complaint, True
+
+
+async def _filed_concurrently(session: AsyncSession, keys: list[str]) -> Complaint:
+    """The complaint of a concurrent copy that claimed a key first (and has committed)."""
+    found = await repository.complaint_of_filing_keys(session, keys)
+    if found is None:
+        raise ConflictError("A filing with the same key is in progress; retry.")
+    return found
+
+
+def filing_keys(idempotency_key: str | None, source_contacts: list[str]) -> list[str]:
+    """The keys that identify a filing: its idempotency key and each source contact."""
+    keys = [f"idempotency-key:{idempotency_key}"] if idempotency_key else []
+    keys += [f"source-contact:{ref}" for ref in dict.fromkeys(source_contacts)]
+    return keys
 
 
 async def update_complaint(

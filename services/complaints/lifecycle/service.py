@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.complaints.audit import repository as audit
 from services.complaints.changes import event_ids, save
+from services.complaints.complaints.etag import check_version
 from services.complaints.complaints.service import get_complaint
 from services.complaints.errors import (
     FieldRequiredError,
@@ -41,10 +42,17 @@ async def transition_complaint(
     now: dt.datetime,
     settings: ComplaintsSettings,
 ) -> Complaint:
-    """Move a complaint one step along its lifecycle, or raise listing the allowed steps."""
-    complaint = await get_complaint(session, complaint_id, expected_version=expected_version)
+    """Move a complaint one step along its lifecycle, or raise listing the allowed steps.
+
+    A step to the state the complaint is in (no step leads from a state to itself) is a
+    replay of the step that got it there: the complaint is answered unchanged.
+    """
+    complaint = await get_complaint(session, complaint_id)
     source: State = complaint.state  # type: ignore[assignment]
     target = request.to
+    if target == source:
+        return complaint
+    check_version(complaint, expected_version)
     if not is_allowed(source, target):
         raise TransitionNotAllowedError(source, target, allowed_from(source))
     _check_required_fields(complaint, request, settings=settings, now=now)

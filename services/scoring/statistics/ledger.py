@@ -51,6 +51,8 @@ class Ledger:
         self._changed_days: set[DayKey] = set()
         self._orders: dict[str, DayKey] = {}
         self._recorded: list[Transaction] = []
+        # Refunds that arrived before their order, by order id: applied when it comes.
+        self._waiting: dict[str, Decimal] = {}
 
     async def new_only(self, items: Sequence[Transaction]) -> list[Transaction]:
         """Items whose id is neither stored nor repeated earlier in the batch."""
@@ -79,6 +81,8 @@ class Ledger:
         referred = sorted({t.refers_to for t in items if t.refers_to})
         orders = await repository.order_days(self._session, referred)
         self._orders.update({tid: (cid, _day(at)) for tid, (cid, at) in orders.items()})
+        new_orders = [t.transaction_id for t in items if t.kind == "order"]
+        self._waiting.update(await repository.refunds_waiting(self._session, new_orders))
 
     def unknown_orders(self, items: Sequence[Transaction]) -> list[str]:
         """Ids that refunds among `items` refer to, loaded, and neither a recorded order nor an
@@ -142,7 +146,8 @@ class Ledger:
                 stats.first_purchase_day = day
             if stats.last_purchase_day is None or day > stats.last_purchase_day:
                 stats.last_purchase_day = day
-        spend = self._add_spend(key, item.amount)
+        waited = self._waiting.pop(item.transaction_id, Decimal(0))
+        spend = self._add_spend(key, item.amount - waited)
         if day == stats.first_purchase_day:
             stats.first_day_spend = spend
         if stats.first_purchase_at is None or item.occurred_at < stats.first_purchase_at:
@@ -155,6 +160,12 @@ class Ledger:
         stats.refunded += item.amount
         # The refund lowers the spend of the day its order was on (else the latest day).
         target = self._orders.get(item.refers_to or "")
+        if item.refers_to and target is None:
+            # Its order has not arrived: the refund waits for it, so any order gives one result.
+            self._waiting[item.refers_to] = (
+                self._waiting.get(item.refers_to, Decimal(0)) + item.amount
+            )
+            return
         day = target[1] if target and target[0] == stats.customer_id else stats.last_purchase_day
         if day is None or await self._spend((stats.customer_id, day)) is None:
             return

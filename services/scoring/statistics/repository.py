@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
@@ -213,3 +213,22 @@ async def update_stats(
             for r in rows
         ]
         await session.execute(statement, values)
+
+
+async def refunds_waiting(session: AsyncSession, order_ids: Sequence[str]) -> dict[str, Decimal]:
+    """Per order id among `order_ids`, the refunds already recorded that refer to it.
+
+    Asked for orders not recorded yet: such refunds arrived before their order and wait for it.
+    """
+    out: dict[str, Decimal] = {}
+    for chunk in chunks(order_ids):
+        result = await session.execute(
+            select(RecordedTransaction.refers_to, func.sum(RecordedTransaction.amount))
+            .where(
+                RecordedTransaction.refers_to.in_(chunk),
+                RecordedTransaction.kind == "refund",
+            )
+            .group_by(RecordedTransaction.refers_to)
+        )
+        out.update({ref: Decimal(total) for ref, total in result.all() if ref is not None})
+    return out

@@ -378,8 +378,13 @@ async def test_concurrent_transitions_apply_once(api: httpx.AsyncClient) -> None
         *(api.post(url, json={"to": "acknowledged"}) for _ in range(5))
     )
 
-    statuses = sorted(r.status_code for r in responses)
-    assert statuses == [200, 409, 409, 409, 409]
+    # One copy moves it; the others find it there already and answer it unchanged (200),
+    # or lost the race to the same row and are told to retry (409, a retry answers 200).
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(200) >= 1
+    assert set(statuses) <= {200, 409}
+    moved = {r.json()["version"] for r in responses if r.status_code == 200}
+    assert moved == {filed["version"] + 1}
     async with api.app.state.db.sessionmaker() as session:  # type: ignore[attr-defined]
         acknowledged = (
             await session.scalars(

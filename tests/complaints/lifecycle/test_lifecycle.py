@@ -110,7 +110,14 @@ async def test_every_transition_from(api: httpx.AsyncClient, source: State) -> N
 
         response = await api.post(f"/v1/complaints/{cid}/transitions", json=step(target))
 
-        if target in TRANSITIONS[source]:
+        if target == source:
+            # A replay of the step that led here: answered unchanged, nothing recorded.
+            assert response.status_code == 200, (source, target, response.text)
+            assert (response.json()["state"], response.json()["version"]) == (
+                source,
+                before["version"],
+            )
+        elif target in TRANSITIONS[source]:
             assert response.status_code == 200, (source, target, response.text)
             after = response.json()
             assert after["state"] == target

@@ -156,7 +156,7 @@ async def test_a_body_over_the_limit_is_413(gateway: httpx.AsyncClient) -> None:
     )
 
     assert response.status_code == 413
-    assert response.json()["code"] == "body-too-large"
+    assert response.json()["code"] == "payload-too-large"
 
 
 async def test_a_service_that_is_down_is_502(gateway: httpx.AsyncClient) -> None:

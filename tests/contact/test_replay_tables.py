@@ -1,0 +1,205 @@
+"""Every provider's deliveries, shuffled and partly repeated, give the very same tables.
+
+Twilio calls, generic PBX events, Amazon Connect voice, chat and e-mail contacts, and SMS and
+web-form contacts posted directly: once in order into one database, once shuffled with about
+a third delivered twice into another. The tables are compared whole, without insertion ids
+and times, with customer and call ids replaced by what identifies them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from services.contact.main import create_app
+from services.contact.models import (
+    Call,
+    CallEvent,
+    CallLogEntry,
+    Contact,
+    Customer,
+    CustomerIdentity,
+)
+from shared.db import OutboxMessage
+from tests.builders import contact_settings
+from tests.conftest import serve
+from tests.contact import twilio_requests as tw
+from tests.contact.conftest import CONNECT_KEY, PUBLIC_BASE, TWILIO_TOKEN, WEBHOOK_SECRET
+from tests.contact.connect_requests import PATH as CONNECT_PATH
+from tests.contact.contacts.test_connect_channels import handled_contact
+from tests.contact.webhooks.test_connect_webhooks import answered_contact
+from tests.contact.webhooks.test_generic_webhooks import PATH as GENERIC_PATH
+from tests.contact.webhooks.test_generic_webhooks import _signed, asterisk_call
+from tests.kafka_helpers import eventually
+from tests.tables import snapshot
+
+Delivery = tuple[str, Any]
+PLACEHOLDER = "placeholder prospect"
+
+
+def _deliveries() -> list[Delivery]:
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=10)
+    out: list[Delivery] = []
+    out += [("twilio", r) for r in tw.answered_inbound_call("+14155550100", start)]
+    out += [("twilio", r) for r in tw.abandoned_queued_call("+14155550101", start)]
+    out += [("generic", e) for e in asterisk_call("1700000000.7")]
+    out += [("connect", e) for e in answered_contact("3f0c1e2a-1111-4c5d-9e8f-000000000001")]
+    email = {"address": "ann@example.com", "type": "EMAIL_ADDRESS"}
+    chat = {"address": "+14155550102", "type": "TELEPHONE_NUMBER"}
+    out += [
+        ("connect", e)
+        for e in handled_contact("3f0c1e2a-2222-4c5d-9e8f-000000000002", "EMAIL", endpoint=email)
+    ]
+    out += [
+        ("connect", e)
+        for e in handled_contact("3f0c1e2a-3333-4c5d-9e8f-000000000003", "CHAT", endpoint=chat)
+    ]
+    at = start.isoformat()
+    out.append(
+        (
+            "contact",
+            {
+                "channel": "sms",
+                "external_id": "SM1",
+                "phone": "+14155550103",
+                "body": "Where is my order?",
+                "occurred_at": at,
+            },
+        )
+    )
+    out.append(
+        (
+            "contact",
+            {
+                "channel": "web_form",
+                "external_id": "form-1",
+                "email": "bo@example.com",
+                "subject": "Refund",
+                "occurred_at": at,
+            },
+        )
+    )
+    return out
+
+
+async def _deliver(client: httpx.AsyncClient, delivery: Delivery) -> None:
+    kind, payload = delivery
+    if kind == "twilio":
+        response = await tw.send(client, payload, token=TWILIO_TOKEN, base=PUBLIC_BASE)
+    elif kind == "generic":
+        body, headers = _signed(payload)
+        response = await client.post(GENERIC_PATH, content=body, headers=headers)
+    elif kind == "connect":
+        headers = {"X-Connect-Api-Key": CONNECT_KEY}
+        response = await client.post(CONNECT_PATH, json=payload, headers=headers)
+    else:
+        response = await client.post("/v1/contacts", json=payload)
+    assert response.status_code in (200, 201, 204), (kind, response.text)
+
+
+@pytest.fixture
+async def make_client(
+    make_database: Callable[[str], str], broker: str
+) -> AsyncIterator[Callable[[], Any]]:
+    """Start a contact app with every provider's credentials on a fresh database."""
+    running: list[AsyncIterator[httpx.AsyncClient]] = []
+
+    async def start() -> httpx.AsyncClient:
+        settings = contact_settings(
+            make_database("contact"),
+            broker,
+            f"t{uuid.uuid4().hex[:8]}.",
+            public_base_url=PUBLIC_BASE,
+            twilio_auth_tokens=[TWILIO_TOKEN],
+            connect_api_keys=[CONNECT_KEY],
+            webhook_secrets=[WEBHOOK_SECRET],
+            kafka_session_timeout_ms=2000,
+        )
+        app = create_app(settings)
+        served = serve(app)
+        running.append(served)
+        client = await served.__anext__()
+        client.app = app  # type: ignore[attr-defined]
+        await eventually(lambda: all(r.connected for r in app.state.consumers), what="consumers")
+        return client
+
+    yield start
+    for served in reversed(running):
+        with pytest.raises(StopAsyncIteration):
+            await served.__anext__()
+
+
+async def _tables(client: httpx.AsyncClient) -> dict[str, Any]:
+    async with client.app.state.db.sessionmaker() as session:  # type: ignore[attr-defined]
+        labels: dict[Any, str] = {}
+        identities = (await session.execute(select(CustomerIdentity))).scalars().all()
+        for identity in identities:
+            labels[identity.customer_id] = f"customer {identity.kind}:{identity.value}"
+        owners: set[Any] = set()
+        for call in (await session.execute(select(Call))).scalars().all():
+            labels[call.id] = f"call {call.provider}:{call.provider_call_id}"
+            owners.add(call.customer_id)
+        owners.update((await session.execute(select(Contact.customer_id))).scalars().all())
+        # An event naming nobody, delivered before the one with the endpoint, leaves the
+        # prospect made for it behind (a known limit, docs/reliability.md): left out here.
+        for identity in identities:
+            if identity.kind == "external" and identity.customer_id not in owners:
+                labels[identity.customer_id] = PLACEHOLDER
+        labels |= {str(k): v for k, v in list(labels.items())}
+        tables = {
+            Customer.__table__: {"created_at", "updated_at"},  # the id as its label
+            CustomerIdentity.__table__: {"id", "created_at"},
+            CallEvent.__table__: {"id", "received_at"},
+            # Twilio's queue and gather callbacks carry no time: they are dated when received.
+            # `announced` is what the call has published so far, which order decides (below).
+            Call.__table__: {"id", "updated_at", "announced", "queued_at"},
+            CallLogEntry.__table__: {"id", "received_at", "occurred_at", "announced"},
+            Contact.__table__: {"id", "received_at"},
+            OutboxMessage.__table__: {
+                "id",
+                "event_id",
+                "payload",
+                "created_at",
+                "published_at",
+                "attempts",
+                "last_error",
+            },
+        }
+        shot = await snapshot(session, tables, labels)
+    return {name: [r for r in rows if PLACEHOLDER not in r] for name, rows in shot.items()}
+
+
+async def test_every_provider_shuffled_and_repeated_gives_identical_tables(
+    make_client: Callable[[], Any],
+) -> None:
+    deliveries = _deliveries()
+    in_order = await make_client()
+    for delivery in deliveries:
+        await _deliver(in_order, delivery)
+    expected = await _tables(in_order)
+    assert len(expected["call"]) == 4  # two Twilio calls, one PBX call, one Connect call
+    assert len(expected["contact"]) == 4  # e-mail, chat, SMS, web form
+
+    rng = random.Random(20261130)
+    replayed = deliveries + [d for d in deliveries if rng.random() < 0.35]
+    rng.shuffle(replayed)
+    other = await make_client()
+    for delivery in replayed:
+        await _deliver(other, delivery)
+    actual = await _tables(other)
+    outbox = {"outbox_message"}
+    for name in set(expected) - outbox:
+        assert actual[name] == expected[name], name
+    if actual["outbox_message"] != expected["outbox_message"]:
+        # Known: what a call or contact publishes depends on arrival order. Connect events
+        # delivered before the one naming the customer publish under the placeholder prospect,
+        # and a hang-up delivered before the answer publishes `call_abandoned` for a call
+        # that was answered (docs/reliability.md, "Known limits").
+        pytest.xfail("published events depend on the order Connect and PBX events arrive in")
