@@ -183,7 +183,7 @@ class BodyLimitMiddleware:
         if has_control_characters(path) or has_control_characters(query):
             return problem_response(
                 status=400,
-                code="bad-request",
+                code="path-not-canonical",
                 detail="The path or query string holds a control character.",
             )
         declared = dict(scope.get("headers", [])).get(b"content-length")

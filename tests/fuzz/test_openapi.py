@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+import schemathesis.specs.openapi.schemas  # noqa: F401  (imported here, not deep in a test)
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import Case

@@ -124,4 +124,4 @@ async def test_a_body_within_the_limit_reaches_the_app() -> None:
 async def test_a_control_character_in_the_query_string_is_refused() -> None:
     status, problem, pulled = await _call(chunks=[b""], headers=[], query=b"q=a%00b")
     assert (status, pulled) == (400, 0)
-    assert problem is not None and problem["code"] == "bad-request"
+    assert problem is not None and problem["code"] == "path-not-canonical"

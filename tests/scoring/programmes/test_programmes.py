@@ -112,7 +112,8 @@ def simulate_purchases(
         amount = 0.0
         if rng.random() < (TREATED_RATE if treated else CONTROL_RATE):
             amount = round(rng.uniform(30, 90) if treated else rng.uniform(20, 80), 2)
-            at = launched_at + dt.timedelta(minutes=rng.uniform(1, 600))
+            # After launch and before now plus the accepted clock skew (15 min).
+            at = launched_at + dt.timedelta(minutes=rng.uniform(0.5, 10))
             orders.append({**tx(customer, f"{amount:.2f}"), "occurred_at": at.isoformat()})
         spend[group].append(amount)
     return orders, spend
