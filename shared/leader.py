@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.db import Database, is_sqlite
+from shared.logging import get_logger
+
+log = get_logger(__name__)
 
 
 class AdvisoryLeader:
@@ -58,3 +62,33 @@ class AdvisoryLeader:
     async def _unlock(self, conn: AsyncConnection) -> None:
         await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
         await conn.commit()
+
+
+async def lead_forever(
+    leader: AdvisoryLeader,
+    work: Callable[[], Awaitable[object]],
+    pause: Callable[[], Awaitable[None]],
+    *,
+    failure: str,
+) -> None:
+    """Run `work` whenever this worker leads, then `pause`, until cancelled.
+
+    A failed run is logged as `failure` and retried after the pause: each run commits what it
+    finished, so nothing is half-done. The lead is given up when the task ends.
+    """
+    try:
+        while True:
+            try:
+                if await leader.hold():
+                    await work()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # A driver turned our cancellation into its own error: stop anyway.
+                    raise asyncio.CancelledError from exc
+                log.warning(failure, error=repr(exc))
+            await pause()
+    finally:
+        await leader.release()

@@ -16,7 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database, OutboxMessage, ProcessedEvent, utcnow
-from shared.leader import AdvisoryLeader
+from shared.leader import AdvisoryLeader, lead_forever
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -92,16 +92,8 @@ class RetentionJob:
 
     async def run(self) -> None:
         """Purge forever (the first run at once); cancel the task to stop."""
-        try:
-            while True:
-                try:
-                    if await self._leader.hold():
-                        await self.run_once()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    # Nothing half-done stays: each purge is one transaction; the next run retries.
-                    log.warning("retention_failed", error=repr(exc))
-                await asyncio.sleep(self._interval)
-        finally:
-            await self._leader.release()
+        # Nothing half-done stays after a failure: each purge is one transaction.
+        await lead_forever(self._leader, self.run_once, self._pause, failure="retention_failed")
+
+    async def _pause(self) -> None:
+        await asyncio.sleep(self._interval)

@@ -5,35 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import httpx
-from twilio.request_validator import RequestValidator
 
 from tests.contact.conftest import PUBLIC_BASE, TWILIO_TOKEN
+from tools.demo import twilio
 
 ACCOUNT = "AC" + "3768215326784571624576245400aa00"  # 34 characters, as Twilio SIDs are
 COMPANY = "+14155550199"
 
 
-class _Multi:
-    """Ordered pairs with `getlist`, so repeated names are signed the way Twilio does."""
-
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs = pairs
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(dict.fromkeys(k for k, _ in self.pairs))
-
-    def getlist(self, name: str) -> list[str]:
-        return [v for k, v in self.pairs if k == name]
-
-
 def sign(url: str, pairs: list[tuple[str, str]], token: str = TWILIO_TOKEN) -> str:
     """The X-Twilio-Signature Twilio would send for this URL and form body."""
-    return str(RequestValidator(token).compute_signature(url, _Multi(pairs)))
+    return twilio.sign(url, pairs, token)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import datetime as dt
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -22,29 +20,10 @@ from shared.db import Database
 from shared.events import CloudEvent, to_envelope
 from shared.inbox import ConsumerRunner
 from shared.incarnation import BrokerIncarnation, LogState
-from shared.outbox import OutboxRelay, stage_event
+from shared.outbox import OutboxRelay
 from tests.kafka_helpers import eventually, produce, read_topic
+from tests.shared.outbox_helpers import recorded_call_event, running, stage_each
 from tools.stack import Broker, free_port
-
-
-def _event(customer_id: uuid.UUID, n: int) -> CallEventRecordedV1:
-    return CallEventRecordedV1(
-        call_event_id=uuid.uuid4(),
-        customer_id=customer_id,
-        provider="asterisk",
-        call_id=f"call-{n}",
-        sequence_number=n,
-        status="ringing",
-        occurred_at=dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC),
-        first_event_of_call=True,
-    )
-
-
-async def _stage(db: Database, events: list[CallEventRecordedV1]) -> None:
-    for event in events:
-        async with db.sessionmaker() as session:
-            await stage_event(session, event, source="tests")
-            await session.commit()
 
 
 @pytest.fixture
@@ -59,17 +38,6 @@ def own_broker() -> Any:
     broker = Broker(free_port()).start()
     yield broker
     broker.stop()
-
-
-@contextlib.asynccontextmanager
-async def running(job: Any) -> AsyncIterator[None]:
-    task = asyncio.create_task(job.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def _relay(db: Database, broker: Broker, prefix: str) -> OutboxRelay:
@@ -107,10 +75,10 @@ async def test_the_relay_sends_again_what_a_restarted_broker_lost(
     customer = uuid.uuid4()
     relay = _relay(db, own_broker, topic_prefix)
     async with running(relay):
-        await _stage(db, [_event(customer, n) for n in range(4)])
+        await stage_each(db, [recorded_call_event(customer, n) for n in range(4)])
         await eventually(lambda: relay.published == 4, what="four rows published")
         own_broker.restart()  # in memory: the four records are gone
-        await _stage(db, [_event(customer, n) for n in range(4, 6)])
+        await stage_each(db, [recorded_call_event(customer, n) for n in range(4, 6)])
         assert await _sequence_numbers(own_broker, topic, 6) == [0, 1, 2, 3, 4, 5]
         assert relay.republished >= 4
 
@@ -118,7 +86,7 @@ async def test_the_relay_sends_again_what_a_restarted_broker_lost(
     own_broker.restart()
     fresh = _relay(db, own_broker, topic_prefix)
     async with running(fresh):
-        await _stage(db, [_event(customer, 6)])
+        await stage_each(db, [recorded_call_event(customer, 6)])
         assert await _sequence_numbers(own_broker, topic, 7) == [0, 1, 2, 3, 4, 5, 6]
 
     # Stopped and started again on the same broker: nothing to send again.
@@ -207,8 +175,8 @@ async def test_a_consumer_reads_a_new_log_from_its_start(
         )
 
     customer = uuid.uuid4()
-    before = [to_envelope(_event(customer, n), source="tests") for n in range(10)]
-    after = [to_envelope(_event(customer, n), source="tests") for n in range(10, 16)]
+    before = [to_envelope(recorded_call_event(customer, n), source="tests") for n in range(10)]
+    after = [to_envelope(recorded_call_event(customer, n), source="tests") for n in range(10, 16)]
     await produce(own_broker.bootstrap, topic, [e.to_bytes() for e in before])
     async with running(runner()):
         await eventually(lambda: len(applied) == 10, what="ten events applied")

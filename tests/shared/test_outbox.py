@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import datetime as dt
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -16,29 +14,10 @@ from sqlalchemy import select
 from shared.contracts.contact import CallEventRecordedV1
 from shared.db import Database, OutboxMessage
 from shared.kafka import ensure_topics
-from shared.outbox import OutboxRelay, stage_event
+from shared.outbox import OutboxRelay
 from tests.kafka_helpers import eventually, read_topic
+from tests.shared.outbox_helpers import recorded_call_event, running, stage_each
 from tools.stack import Broker, free_port
-
-
-def _event(customer_id: uuid.UUID, n: int) -> CallEventRecordedV1:
-    return CallEventRecordedV1(
-        call_event_id=uuid.uuid4(),
-        customer_id=customer_id,
-        provider="asterisk",
-        call_id=f"call-{n}",
-        sequence_number=n,
-        status="ringing",
-        occurred_at=dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC),
-        first_event_of_call=True,
-    )
-
-
-async def _stage(db: Database, events: list[CallEventRecordedV1]) -> None:
-    for event in events:  # one transaction each, like separate requests
-        async with db.sessionmaker() as session:
-            await stage_event(session, event, source="tests")
-            await session.commit()
 
 
 @pytest.fixture
@@ -48,23 +27,12 @@ async def db(make_database: Callable[[str], str]) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-@contextlib.asynccontextmanager
-async def running(relay: OutboxRelay) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(relay.run())
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 async def test_relay_publishes_every_row_in_order_per_key(
     db: Database, broker: str, topic_prefix: str
 ) -> None:
     a, b = uuid.uuid4(), uuid.uuid4()
-    events = [_event(a if n % 3 else b, n) for n in range(30)]
-    await _stage(db, events)
+    events = [recorded_call_event(a if n % 3 else b, n) for n in range(30)]
+    await stage_each(db, events)
     relay = OutboxRelay(
         db, bootstrap_servers=broker, client_id="t", topic_prefix=topic_prefix, batch_size=7
     )
@@ -100,12 +68,12 @@ async def test_outbox_keeps_events_while_broker_is_down_and_delivers_them_after(
     )
     try:
         async with running(relay):
-            await _stage(db, [_event(uuid.uuid4(), 0)])
+            await stage_each(db, [recorded_call_event(uuid.uuid4(), 0)])
             await eventually(lambda: relay.published == 1, what="first row published")
 
             own.stop()
             customer = uuid.uuid4()
-            await _stage(db, [_event(customer, n) for n in range(1, 6)])
+            await stage_each(db, [recorded_call_event(customer, n) for n in range(1, 6)])
             await asyncio.sleep(3)
             assert await relay.unpublished_count() == 5
             async with db.sessionmaker() as session:
@@ -206,7 +174,7 @@ async def test_a_broker_failure_mid_batch_keeps_order_per_key_and_loses_nothing(
     own = Broker(free_port()).start()
     topic = topic_prefix + CallEventRecordedV1.topic
     keys = [uuid.uuid4() for _ in range(4)]
-    events = [_event(keys[n % 4], n) for n in range(48)]
+    events = [recorded_call_event(keys[n % 4], n) for n in range(48)]
     relay = OutboxRelay(
         db,
         bootstrap_servers=own.bootstrap,
@@ -219,7 +187,7 @@ async def test_a_broker_failure_mid_batch_keeps_order_per_key_and_loses_nothing(
     )
     try:
         await ensure_topics(own.bootstrap, [topic], partitions=2)
-        await _stage(db, events)
+        await stage_each(db, events)
         producer = await relay._ensure_producer()
         send_batch = producer.send_batch
         calls = 0

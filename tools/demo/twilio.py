@@ -17,7 +17,7 @@ COMPANY = "+14155550199"
 
 
 class _Pairs:
-    """Ordered form pairs with `getlist`, the mapping the validator signs."""
+    """Ordered form pairs with `getlist`, so repeated names are signed the way Twilio does."""
 
     def __init__(self, pairs: list[tuple[str, str]]) -> None:
         self.pairs = pairs
@@ -27,6 +27,11 @@ class _Pairs:
 
     def getlist(self, name: str) -> list[str]:
         return [v for k, v in self.pairs if k == name]
+
+
+def sign(url: str, pairs: list[tuple[str, str]], token: str) -> str:
+    """The X-Twilio-Signature Twilio would send for this URL and form body."""
+    return str(RequestValidator(token).compute_signature(url, _Pairs(pairs)))
 
 
 @dataclass
@@ -59,15 +64,13 @@ class TwilioCall:
         ]
 
     async def _post(self, path: str, pairs: list[tuple[str, str]]) -> httpx.Response:
-        signature = RequestValidator(self.token).compute_signature(
-            self.public_base + path, _Pairs(pairs)
-        )
+        signature = sign(self.public_base + path, pairs, self.token)
         return await self.client.post(
             path,
             content=urlencode(pairs),
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
-                "X-Twilio-Signature": str(signature),
+                "X-Twilio-Signature": signature,
             },
         )
 

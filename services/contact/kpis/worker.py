@@ -19,10 +19,8 @@ from services.contact.kpis.intervals import interval_start
 from services.contact.kpis.service import roll_up
 from services.contact.settings import ContactSettings
 from shared.db import Database, utcnow
-from shared.leader import AdvisoryLeader
-from shared.logging import get_logger
+from shared.leader import AdvisoryLeader, lead_forever
 
-log = get_logger(__name__)
 _ROLLUP_LOCK_KEY = 0x4B504952  # "KPIR"
 
 
@@ -42,21 +40,12 @@ class KpiRollup:
 
     async def run(self) -> None:
         """Roll up forever; cancel the task to stop."""
-        try:
-            while True:
-                try:
-                    if await self._leader.hold():
-                        await self.roll_up_once()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    task = asyncio.current_task()
-                    if task is not None and task.cancelling():
-                        raise asyncio.CancelledError from exc
-                    log.warning("kpi_rollup_failed", error=repr(exc))
-                await asyncio.sleep(self._settings.kpi_rollup_interval_seconds)
-        finally:
-            await self._leader.release()
+        await lead_forever(
+            self._leader, self.roll_up_once, self._pause, failure="kpi_rollup_failed"
+        )
+
+    async def _pause(self) -> None:
+        await asyncio.sleep(self._settings.kpi_rollup_interval_seconds)
 
     async def roll_up_once(self) -> dt.datetime | None:
         """Store what has settled, one day per committed transaction; the new mark."""

@@ -19,10 +19,8 @@ from services.contact.routing.connect import PhoneSystem, send_due
 from services.contact.routing.offers import routing_pass
 from services.contact.settings import ContactSettings
 from shared.db import Database, utcnow
-from shared.leader import AdvisoryLeader
-from shared.logging import get_logger
+from shared.leader import AdvisoryLeader, lead_forever
 
-log = get_logger(__name__)
 _ROUTER_LOCK_KEY = 0x52545245  # "RTRE"
 
 
@@ -51,22 +49,9 @@ class Router:
 
     async def run(self) -> None:
         """Route forever; cancel the task to stop."""
-        try:
-            while True:
-                try:
-                    if await self._leader.hold():
-                        await self.route_once()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    task = asyncio.current_task()
-                    if task is not None and task.cancelling():
-                        # A driver turned our cancellation into its own error: stop anyway.
-                        raise asyncio.CancelledError from exc
-                    log.warning("routing_pass_failed", error=repr(exc))
-                await self._sleep()
-        finally:
-            await self._leader.release()
+        await lead_forever(
+            self._leader, self.route_once, self._sleep, failure="routing_pass_failed"
+        )
 
     async def route_once(self) -> int:
         """One routing pass, committed, then the due connect instructions; offers made."""
