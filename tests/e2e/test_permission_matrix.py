@@ -9,6 +9,7 @@ merged OpenAPI document, so a new route is in this table the day it is written.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Iterator
@@ -96,19 +97,26 @@ async def test_every_role_reaches_exactly_the_operations_it_is_granted(system: S
         headers = await _credentials(client)
         document = (await client.get("/openapi.json")).json()
         operations = _operations(document)
-        outcomes: list[tuple[str, str, str, int]] = []
-        for method, path, permission in operations:
-            for role, credential in headers.items():
-                answer = await _call(client, method, _concrete(path), credential)
-                outcomes.append((role, method, path, answer.status_code))
-                granted = permission in ROLE_PERMISSIONS[role]
-                where = f"{role} {method} {path} ({permission})"
-                assert answer.status_code < 500, f"{where}: {answer.text}"
-                if granted:
-                    assert answer.status_code != 403, f"{where}: {answer.text}"
-                else:
-                    assert answer.status_code == 403, f"{where}: {answer.status_code}"
-                    assert answer.json()["code"] == "permission-denied"
+        gate = asyncio.Semaphore(8)  # the calls are independent: several at a time
+
+        async def call(method: str, path: str, credential: dict[str, str]) -> httpx.Response:
+            async with gate:
+                return await _call(client, method, _concrete(path), credential)
+
+        cases = [(op, role) for op in operations for role in headers]
+        answers = await asyncio.gather(*(call(op[0], op[1], headers[r]) for op, r in cases))
+
+    outcomes: list[tuple[str, str, str, int]] = []
+    for ((method, path, permission), role), answer in zip(cases, answers, strict=True):
+        outcomes.append((role, method, path, answer.status_code))
+        granted = permission in ROLE_PERMISSIONS[role]
+        where = f"{role} {method} {path} ({permission})"
+        assert answer.status_code < 500, f"{where}: {answer.text}"
+        if granted:
+            assert answer.status_code != 403, f"{where}: {answer.text}"
+        else:
+            assert answer.status_code == 403, f"{where}: {answer.status_code}"
+            assert answer.json()["code"] == "permission-denied"
 
     assert len(operations) >= 59
     assert {r for r, *_ in outcomes} == set(PEOPLE) | set(SYSTEMS)
