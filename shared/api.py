@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -39,10 +39,10 @@ def allow(permission: str) -> list[Any]:
     return [Depends(Requires(permission))]
 
 
-def settings_dependency(cls: type[S]) -> Callable[[Request], S]:
+def settings_dependency(cls: type[S]) -> Callable[[Request], Awaitable[S]]:
     """A dependency handing out the app's settings, typed as the service's settings class."""
 
-    def settings(request: Request) -> S:
+    async def settings(request: Request) -> S:
         value = request.app.state.settings
         if not isinstance(value, cls):
             raise TypeError(f"app.state.settings is {type(value).__name__}, not {cls.__name__}")

@@ -109,7 +109,7 @@ def verify_identity_token(token: str, *, secret: str, audience: str) -> Identity
         raise IdentityInvalidError("no identity in the token") from exc
 
 
-def caller_identity(request: Request) -> Identity:
+async def caller_identity(request: Request) -> Identity:
     """The verified identity of the request (a FastAPI dependency, solved once per request)."""
     token = request.headers.get(IDENTITY_HEADER)
     if not token:
@@ -136,7 +136,7 @@ class Requires:
     def __init__(self, permission: str) -> None:
         self.permission = permission
 
-    def __call__(self, identity: Caller) -> Identity:
+    async def __call__(self, identity: Caller) -> Identity:
         if not identity.may(self.permission):
             raise PermissionDeniedError(self.permission)
         return identity

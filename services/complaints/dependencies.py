@@ -19,7 +19,7 @@ Clock = Callable[[], dt.datetime]
 Settings = Annotated[ComplaintsSettings, Depends(settings_dependency(ComplaintsSettings))]
 
 
-def _now(request: Request) -> dt.datetime:
+async def _now(request: Request) -> dt.datetime:
     now: dt.datetime = request.app.state.clock()
     return now
 

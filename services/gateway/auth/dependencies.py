@@ -81,7 +81,7 @@ class GatewayPermission:
     def __init__(self, permission: str) -> None:
         self.permission = permission
 
-    def __call__(self, authorized: Authorization) -> Identity:
+    async def __call__(self, authorized: Authorization) -> Identity:
         if not authorized.identity.may(self.permission):
             raise PermissionDeniedError(self.permission)
         return authorized.identity
