@@ -167,7 +167,7 @@ async def entry_to_offer(url: str, contacts: int = 100) -> dict[str, Any]:
     latencies: list[float] = []
     async with httpx.AsyncClient() as http:
         router = Router(db, settings, PhoneSystem(settings, http))
-        db.after_commit.append(router.wake)
+        db.on_commit(router.wake)
         task = asyncio.create_task(router.run())
         try:
             for _ in range(contacts):

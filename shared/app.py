@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.api import problem
 from shared.contracts import registry
 from shared.contracts.topics import dead_letter_topic
-from shared.db import Database
+from shared.db import Database, OutboxMessage
 from shared.errors import install_error_handlers
 from shared.events import CloudEvent
 from shared.health import BrokerProbe, ReadinessCheck, health_router
@@ -119,7 +119,7 @@ def broker_side(spec: ServiceSpec, db: Database) -> BrokerSide:
         partitions=settings.kafka_topic_partitions,
         republish_window=settings.relay_republish_window_seconds,
     )
-    db.after_commit.append(relay.wake)
+    db.on_commit(relay.wake, tables=[OutboxMessage.__tablename__])
     return BrokerSide(relay=relay, runners=runners, topics=sorted(topics))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -236,27 +236,58 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 
 class Database:
-    """An engine and its session factory; `after_commit` hooks run when a request commits."""
+    """An engine and its session factory; commit hooks run when a unit of work commits."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.after_commit: list[Callable[[], None]] = []
+        self.commit_hooks: list[tuple[Callable[[], None], frozenset[str] | None]] = []
 
     async def ping(self) -> None:
         """Raise if the database cannot answer `SELECT 1`."""
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
-    def committed(self) -> None:
-        """Tell listeners (the outbox relay) that a transaction has committed."""
-        for hook in self.after_commit:
-            hook()
+    def on_commit(self, hook: Callable[[], None], *, tables: Collection[str] | None = None) -> None:
+        """Call `hook` after each commit that wrote one of `tables` (any commit when None)."""
+        self.commit_hooks.append((hook, frozenset(tables) if tables is not None else None))
+
+    def committed(self, tables: Collection[str] | None = None) -> None:
+        """Tell listeners a transaction has committed, and which tables it wrote if known."""
+        for hook, wanted in self.commit_hooks:
+            if tables is None or wanted is None or not wanted.isdisjoint(tables):
+                hook()
+
+    def committed_session(self, session: AsyncSession) -> None:
+        """`committed` with the tables `session` wrote since it last told."""
+        self.committed(session.info.pop(_WRITTEN, set()))
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+# What a session wrote, by table name: objects flushed and DML statements it executed. A commit
+# hook that cares about some tables (the router about lines and agents) runs only for those.
+_WRITTEN = "rapport_tables_written"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed(session: Session, _context: Any) -> None:
+    written = session.info.setdefault(_WRITTEN, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__table__", None)
+        if table is not None:
+            written.add(table.name)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        name = getattr(table, "name", None)
+        state.session.info.setdefault(_WRITTEN, set()).add(name if name else "?")
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -273,7 +304,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-    db.committed()
+    db.committed_session(session)
 
 
 R = TypeVar("R")

@@ -267,7 +267,7 @@ class ConsumerRunner:
                     if items:
                         await handler.handle(session, items)
                     await session.commit()
-                self._db.committed()
+                self._db.committed_session(session)
                 self.processed += len(items)
                 self.duplicates += len(run) - len(items)
                 return
@@ -313,7 +313,7 @@ class ConsumerRunner:
                         return
                     await handler(session, event, envelope)
                     await session.commit()
-                self._db.committed()
+                self._db.committed_session(session)
                 self.processed += 1
                 return
             except asyncio.CancelledError:

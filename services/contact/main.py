@@ -24,7 +24,7 @@ from services.contact.privacy.service import call_payload_purge
 from services.contact.queues.routes import router as queue_router
 from services.contact.routing.connect import PhoneSystem
 from services.contact.routing.routes import router as routing_router
-from services.contact.routing.worker import Router
+from services.contact.routing.worker import ROUTING_TABLES, Router
 from services.contact.settings import ContactSettings
 from services.contact.staffing.routes import router as staffing_router
 from services.contact.surveys.routes import router as survey_router
@@ -43,13 +43,13 @@ from shared.retention import Purge
 def routing(
     settings: ContactSettings,
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
-    """The router, woken by every commit of the service, and the KPI roll-up, for the app's life."""
+    """The router, woken by commits to its tables, and the KPI roll-up, for the app's life."""
 
     @contextlib.asynccontextmanager
     async def resource(app: FastAPI) -> AsyncIterator[None]:
         async with httpx.AsyncClient() as http:
             router = Router(app.state.db, settings, PhoneSystem(settings, http))
-            app.state.db.after_commit.append(router.wake)
+            app.state.db.on_commit(router.wake, tables=ROUTING_TABLES)
             app.state.router = router
             task = asyncio.create_task(router.run(), name="contact-router")
             rollup = KpiRollup(app.state.db, settings)

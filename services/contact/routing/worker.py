@@ -1,7 +1,7 @@
 """The router: one task that runs routing passes and sends connect instructions.
 
-It wakes on every commit of the service (a contact entered a line, an agent became free, an
-offer was answered) and at least every `CONTACT_ROUTING_INTERVAL_SECONDS` (offer timeouts,
+It wakes on every commit that wrote a routing table (a contact entered a line, an agent became
+free, an offer was answered) and at least every `CONTACT_ROUTING_INTERVAL_SECONDS` (offer timeouts,
 wrap-up ends). With several replicas on PostgreSQL exactly one routes at a time (an advisory
 lock): two replicas can never offer the same contact twice, and the partial unique indexes on
 pending offers (one per contact, one per agent) would refuse it even if they tried.
@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable
 
+from services.contact.models import Agent, ConnectRequest, Offer, RoutingQueue, WorkItem
 from services.contact.routing import repository
 from services.contact.routing.connect import PhoneSystem, send_due
 from services.contact.routing.offers import routing_pass
@@ -22,6 +23,11 @@ from shared.db import Database, utcnow
 from shared.leader import AdvisoryLeader, lead_forever
 
 _ROUTER_LOCK_KEY = 0x52545245  # "RTRE"
+# A commit that wrote none of these (a call's progress, a score, a survey) cannot change what
+# the next pass decides: only these wake the router before its interval.
+ROUTING_TABLES = frozenset(
+    m.__tablename__ for m in (Agent, ConnectRequest, Offer, RoutingQueue, WorkItem)
+)
 
 
 class Router:

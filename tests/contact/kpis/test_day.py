@@ -59,7 +59,7 @@ async def contact(
     async for client in serve(app):
         client.app = app  # type: ignore[attr-defined]
         # No wake-ups: the router's passes are the simulation's, and no event needs relaying.
-        app.state.db.after_commit.clear()
+        app.state.db.commit_hooks.clear()
         await eventually(lambda: app.state.router.passes >= 1, what="the router's first pass")
         yield client, clock
 
