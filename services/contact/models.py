@@ -118,8 +118,11 @@ class Call(Base):
     `identification` says how the call got its customer: `caller_id` (the number has one owner,
     or an unknown number became a prospect), `held` (several customers share the number; the
     call waits with `candidate_customer_ids` and no customer until an agent picks one) or
-    `agent` (an agent picked). `announced` lists the lifecycle events already published, so a
-    held call publishes what it missed, once, when it gets its customer.
+    `agent` (an agent picked), or `pending` (no event so far names the caller: the call waits
+    for the one that does, or for the settle window, before it gets a prospect of its own).
+    `announced` lists the lifecycle events already published, so a held call publishes what it
+    missed, once, when it gets its customer. `settles_at` is when a call that owes the outbox
+    publishes, unless another of its events arrives first (`CONTACT_CALL_SETTLE_SECONDS`).
     """
 
     __tablename__ = "call"
@@ -128,6 +131,7 @@ class Call(Base):
         Index("ix_call_customer_id_started_at", "customer_id", "started_at"),
         Index("ix_call_identification_started_at", "identification", "started_at"),
         Index("ix_call_state_queue", "state", "queue"),
+        Index("ix_call_settles_at", "settles_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -157,6 +161,7 @@ class Call(Base):
     recording_url: Mapped[str | None] = mapped_column(String(1000), default=None)
     ivr_path: Mapped[list[str]] = mapped_column(JSON, default=list)
     legs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    settles_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -187,10 +192,12 @@ class Contact(Base):
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),
         Index("ix_contact_customer_id_occurred_at", "customer_id", "occurred_at"),
+        Index("ix_contact_settles_at", "settles_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"))
+    # None only while an Amazon Connect contact waits for the event that names its customer.
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer.id"))
     channel: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(200))
     direction: Mapped[str] = mapped_column(String(20), default="inbound")
@@ -203,6 +210,8 @@ class Contact(Base):
     notes: Mapped[str | None] = mapped_column(Text, default=None)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When an Amazon Connect contact not yet published publishes (`contact.contact_recorded`).
+    settles_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class Agent(Base):
