@@ -44,7 +44,7 @@ from shared.retention import Purge
 def routing(
     settings: ContactSettings,
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
-    """The router (woken by every commit), the KPI roll-up and the settle job, for the app's life."""
+    """The router (woken by every commit), the KPI roll-up and the settle job: the app's life."""
 
     @contextlib.asynccontextmanager
     async def resource(app: FastAPI) -> AsyncIterator[None]:

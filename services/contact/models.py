@@ -118,11 +118,8 @@ class Call(Base):
     `identification` says how the call got its customer: `caller_id` (the number has one owner,
     or an unknown number became a prospect), `held` (several customers share the number; the
     call waits with `candidate_customer_ids` and no customer until an agent picks one) or
-    `agent` (an agent picked), or `pending` (no event so far names the caller: the call waits
-    for the one that does, or for the settle window, before it gets a prospect of its own).
-    `announced` lists the lifecycle events already published, so a held call publishes what it
-    missed, once, when it gets its customer. `settles_at` is when a call that owes the outbox
-    publishes, unless another of its events arrives first (`CONTACT_CALL_SETTLE_SECONDS`).
+    `agent` (an agent picked), or `pending` (no event names the caller yet). `announced`: the
+    lifecycle events published; `settles_at`: when the call publishes what it owes.
     """
 
     __tablename__ = "call"
@@ -196,7 +193,6 @@ class Contact(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    # None only while an Amazon Connect contact waits for the event that names its customer.
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer.id"))
     channel: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(200))
@@ -210,7 +206,6 @@ class Contact(Base):
     notes: Mapped[str | None] = mapped_column(Text, default=None)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # When an Amazon Connect contact not yet published publishes (`contact.contact_recorded`).
     settles_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
 

@@ -157,7 +157,7 @@ class ContactSettings(ServiceSettings):
         "within this many days.",
     )
     call_settle_seconds: float = Field(
-        default=3.0,
+        default=2.0,
         ge=0,
         description="A provider call, or an Amazon Connect chat or e-mail contact, publishes "
         "its events once no event of it has arrived for this long, from all its events in the "

@@ -11,6 +11,7 @@ on the order they arrived in.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -151,6 +152,10 @@ async def _settled_tables(client: httpx.AsyncClient) -> dict[str, Any]:
             labels[identity.customer_id] = f"customer {identity.kind}:{identity.value}"
         for call in (await session.execute(select(Call))).scalars().all():
             labels[call.id] = f"call {call.provider}:{call.provider_call_id}"
+        for entry in (await session.execute(select(CallLogEntry))).scalars().all():
+            labels[entry.id] = f"event {entry.provider}:{entry.dedup_key}"
+        for contact in (await session.execute(select(Contact))).scalars().all():
+            labels[contact.id] = f"contact {contact.channel}:{contact.external_id}"
         # No prospect is made for the events that come before the one naming the customer.
         assert [i.value for i in identities if i.kind == "external"] == []
         labels |= {str(k): v for k, v in list(labels.items())}
@@ -172,7 +177,28 @@ async def _settled_tables(client: httpx.AsyncClient) -> dict[str, Any]:
                 "last_error",
             },
         }
-        return await snapshot(session, tables, labels)
+        shot = await snapshot(session, tables, labels)
+        payloads = (await session.execute(select(OutboxMessage.payload))).scalars().all()
+    shot["published"] = sorted((_published(p, labels) for p in payloads), key=repr)
+    return shot
+
+
+def _published(payload: str, labels: dict[Any, str]) -> tuple[Any, ...]:
+    """What an outbox row says: its type, subject and data, ids as labels, our clock's times
+    (Twilio's untimed callbacks, a customer's creation) as `received`."""
+    envelope = json.loads(payload)
+    recent = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+
+    def value(v: Any) -> Any:
+        if isinstance(v, str) and v in labels:
+            return labels[v]
+        try:
+            return "received" if dt.datetime.fromisoformat(v) > recent else v
+        except (TypeError, ValueError):
+            return v
+
+    data = sorted((k, value(v)) for k, v in envelope["data"].items())
+    return (envelope["type"], value(envelope.get("subject")), envelope["dataversion"], data)
 
 
 async def test_every_provider_shuffled_and_repeated_gives_identical_tables(

@@ -63,7 +63,7 @@ class Caller:
 
     customer_id: uuid.UUID | None
     candidates: list[uuid.UUID]
-    # No event so far names the caller: the call waits for one that does (see `settle`).
+    # No event so far names the caller: the call waits for one that does (`settling.py`).
     pending: bool = False
 
 
@@ -116,13 +116,7 @@ async def ingest(
         return await _duplicate(session, entry)
     await refold(session, call)
     await follow_call(session, settings, call)
-    if waits:
-        # Quiet for the settle window first: every event arriving meanwhile pushes it back.
-        call.settles_at = utcnow() + dt.timedelta(seconds=settings.call_settle_seconds)
-        await session.flush()
-    else:
-        new_entry = NewEntry(entry, created) if caught_up else None
-        await announce(session, call, publishing, new_entry=new_entry)
+    await _publish_or_wait(session, call, settings, publishing, NewEntry(entry, created), caught_up)
     log.info(
         "call_event_stored",
         provider=event.provider,
@@ -132,6 +126,23 @@ async def ingest(
         caller=mask(phone),
     )
     return Ingested(call=call, duplicate=False)
+
+
+async def _publish_or_wait(
+    session: AsyncSession,
+    call: Call,
+    settings: ContactSettings,
+    publishing: Publishing,
+    new_entry: NewEntry,
+    caught_up: bool,
+) -> None:
+    """Publish what the call owes now, or, for a provider event with a settle window, once the
+    call has been quiet that long: each event arriving meanwhile pushes the time back."""
+    if settings.call_settle_seconds > 0 and publishing.lifecycle:
+        call.settles_at = utcnow() + dt.timedelta(seconds=settings.call_settle_seconds)
+        await session.flush()
+    else:
+        await announce(session, call, publishing, new_entry=new_entry if caught_up else None)
 
 
 def _check_ids(event: NormalizedEvent) -> None:

@@ -19,17 +19,22 @@ from services.contact.calls.announcements import PROVIDER_EVENTS, announce
 from services.contact.calls.ingest import own_prospect_key
 from services.contact.customers import service as customers
 from services.contact.models import Call
+from services.contact.routing.lines import follow_call
+from services.contact.settings import ContactSettings
 from shared.logging import get_logger
 
 log = get_logger(__name__)
 
 
-async def settle_due_calls(session: AsyncSession, now: dt.datetime, *, limit: int = 100) -> int:
+async def settle_due_calls(
+    session: AsyncSession, settings: ContactSettings, now: dt.datetime, *, limit: int = 100
+) -> int:
     """Publish what the calls quiet since their settle time owe; how many calls settled."""
     due = await repository.lock_calls_settled_by(session, now, limit=limit)
     for call in due:
         if call.identification == "pending":
             await _own_prospect(session, call)
+            await follow_call(session, settings, call)  # its place in line gets the customer
         call.settles_at = None
         await announce(session, call, PROVIDER_EVENTS)
     await session.flush()

@@ -104,9 +104,7 @@ async def record_connect_contact(
     return Recorded(contact=contact, created=False, changed=changed)
 
 
-async def settle_due_contacts(
-    session: AsyncSession, now: dt.datetime, *, limit: int = 100
-) -> int:
+async def settle_due_contacts(session: AsyncSession, now: dt.datetime, *, limit: int = 100) -> int:
     """Publish the contacts quiet since their settle time; how many were published."""
     due = await repository.lock_contacts_settled_by(session, now, limit=limit)
     for contact in due:

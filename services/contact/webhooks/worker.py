@@ -42,17 +42,21 @@ class Settler:
         await lead_forever(self._leader, self.settle_once, self._pause, failure="settle_failed")
 
     async def _pause(self) -> None:
-        # Often enough that a record publishes soon after its window, never busily.
-        await asyncio.sleep(min(1.0, max(0.1, self._settings.call_settle_seconds / 4)))
+        # Often enough that a record publishes soon after its window (one indexed query).
+        window = self._settings.call_settle_seconds
+        await asyncio.sleep(min(0.25, max(0.05, window / 4)) if window else 1.0)
 
     async def settle_once(self, now: dt.datetime | None = None) -> int:
         """Publish every call and contact settled by `now` (the clock's); how many."""
         at = now or self._clock()
         total = 0
-        for settle in (settle_due_calls, settle_due_contacts):
+        for calls in (True, False):
             while True:
                 async with self._db.sessionmaker() as session:
-                    done = await settle(session, at, limit=_BATCH)
+                    if calls:
+                        done = await settle_due_calls(session, self._settings, at, limit=_BATCH)
+                    else:
+                        done = await settle_due_contacts(session, at, limit=_BATCH)
                     await session.commit()
                 if done:
                     self._db.committed()  # wakes the outbox relay
