@@ -96,10 +96,10 @@ async def record_connect_contact(
             return Recorded(contact=stored, created=True, changed=True)
         contact = stored
     changed = _update(contact, event, named)
-    if contact.settles_at is not None and settles_at is not None:
+    if changed and contact.settles_at is not None and settles_at is not None:
         # Not published yet: it waits until its events have been quiet for the window.
         contact.settles_at = settles_at
-    if changed or settles_at is not None:
+    if changed:
         await session.flush()
     return Recorded(contact=contact, created=False, changed=changed)
 
