@@ -25,6 +25,9 @@ def call_event(**overrides: Any) -> dict[str, Any]:
 
 
 def contact_settings(database_url: str, broker: str, prefix: str, **extra: Any) -> ContactSettings:
+    # Most tests read the outbox right after a delivery: provider calls and contacts publish at
+    # once unless a test sets a settle window (tests/contact/calls/test_settling.py).
+    extra.setdefault("call_settle_seconds", 0)
     return ContactSettings(
         database_url=database_url,
         migrate_on_start=False,

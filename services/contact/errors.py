@@ -229,8 +229,12 @@ class SurveyExistsError(ConflictError):
 class SurveyWithoutCustomerError(ConflictError):
     code = "survey-without-customer"
 
-    def __init__(self, call_id: object) -> None:
-        super().__init__(f"Call {call_id} has no customer yet: say whose call it is first.")
+    def __init__(self, call_id: object, what: str = "Call") -> None:
+        if what == "Call":
+            detail = f"Call {call_id} has no customer yet: say whose call it is first."
+        else:
+            detail = f"{what} {call_id} has no customer yet: its events are still settling."
+        super().__init__(detail)
 
 
 class SurveyAnsweredError(ConflictError):

@@ -29,6 +29,7 @@ from services.contact.settings import ContactSettings
 from services.contact.staffing.routes import router as staffing_router
 from services.contact.surveys.routes import router as survey_router
 from services.contact.webhooks.routes import router as webhook_router
+from services.contact.webhooks.worker import Settler, settling
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts.topics import (
     CONTACT_CALLS,
@@ -43,7 +44,7 @@ from shared.retention import Purge
 def routing(
     settings: ContactSettings,
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
-    """The router, woken by commits to its tables, and the KPI roll-up, for the app's life."""
+    """The router (woken by commits to its tables), the KPI roll-up and the settle job."""
 
     @contextlib.asynccontextmanager
     async def resource(app: FastAPI) -> AsyncIterator[None]:
@@ -54,8 +55,10 @@ def routing(
             task = asyncio.create_task(router.run(), name="contact-router")
             rollup = KpiRollup(app.state.db, settings)
             app.state.kpi_rollup = rollup
+            settler = Settler(app.state.db, settings)
+            app.state.settler = settler
             try:
-                async with running(rollup):
+                async with running(rollup), settling(settler):
                     yield
             finally:
                 task.cancel()

@@ -118,8 +118,8 @@ class Call(Base):
     `identification` says how the call got its customer: `caller_id` (the number has one owner,
     or an unknown number became a prospect), `held` (several customers share the number; the
     call waits with `candidate_customer_ids` and no customer until an agent picks one) or
-    `agent` (an agent picked). `announced` lists the lifecycle events already published, so a
-    held call publishes what it missed, once, when it gets its customer.
+    `agent` (an agent picked), or `pending` (no event names the caller yet). `announced`: the
+    lifecycle events published; `settles_at`: when the call publishes what it owes.
     """
 
     __tablename__ = "call"
@@ -128,6 +128,7 @@ class Call(Base):
         Index("ix_call_customer_id_started_at", "customer_id", "started_at"),
         Index("ix_call_identification_started_at", "identification", "started_at"),
         Index("ix_call_state_queue", "state", "queue"),
+        Index("ix_call_settles_at", "settles_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -157,6 +158,7 @@ class Call(Base):
     recording_url: Mapped[str | None] = mapped_column(String(1000), default=None)
     ivr_path: Mapped[list[str]] = mapped_column(JSON, default=list)
     legs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    settles_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -187,10 +189,11 @@ class Contact(Base):
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),
         Index("ix_contact_customer_id_occurred_at", "customer_id", "occurred_at"),
+        Index("ix_contact_settles_at", "settles_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customer.id"))
     channel: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(200))
     direction: Mapped[str] = mapped_column(String(20), default="inbound")
@@ -203,6 +206,7 @@ class Contact(Base):
     notes: Mapped[str | None] = mapped_column(Text, default=None)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    settles_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class Agent(Base):

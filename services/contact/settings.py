@@ -156,6 +156,13 @@ class ContactSettings(ServiceSettings):
         description="A contact is resolved at first contact if no repeat on its reason follows "
         "within this many days.",
     )
+    call_settle_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="A provider call, or an Amazon Connect chat or e-mail contact, publishes "
+        "its events once no event of it has arrived for this long, from all its events in the "
+        "provider's order; 0 publishes at once, in arrival order.",
+    )
     kpi_rollup_interval_seconds: float = Field(
         default=60.0, gt=0, description="How often finished 15-minute KPI intervals are stored."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,8 @@ class Caller:
 
     customer_id: uuid.UUID | None
     candidates: list[uuid.UUID]
+    # No event so far names the caller: the call waits for one that does (`settling.py`).
+    pending: bool = False
 
 
 async def ingest(
@@ -73,9 +76,11 @@ async def ingest(
 ) -> Ingested:
     """Store `event` once per `(provider, dedup_key)`, refold its call and publish what is due.
 
-    A call held for a shared number publishes nothing until it has a customer; then it
-    publishes what it missed. A queued call enters its queue's line; one that connects or
-    ends leaves it.
+    A provider event publishes nothing itself when `call_settle_seconds` is set: the call
+    publishes once its events have settled (`settling.settle_due_calls`), so what it publishes
+    does not depend on the order they arrived in. A call held for a shared number publishes
+    nothing until it has a customer; then it publishes what it missed. A queued call enters its
+    queue's line; one that connects or ends leaves it.
     """
     region = settings.default_region
     _check_ids(event)
@@ -88,7 +93,9 @@ async def ingest(
     # Customers (and their identity rows) are resolved before the call row is locked: one lock
     # order for every request, so concurrent events of calls sharing a number cannot deadlock.
     known = await repository.find_call(session, event.provider, event.provider_call_id)
-    caller = await _caller_for(session, event, phone) if _rehomes(event, known, phone) else None
+    waits = settings.call_settle_seconds > 0 and publishing.lifecycle
+    rehomes = _rehomes(event, known, phone)
+    caller = await _caller_for(session, event, phone, waits=waits) if rehomes else None
     call, created = await _open_call(session, event, caller)
     # A call that had its customer before this event has published all its earlier events.
     caught_up = created or call.customer_id is not None
@@ -109,9 +116,7 @@ async def ingest(
         return await _duplicate(session, entry)
     await refold(session, call)
     await follow_call(session, settings, call)
-    await announce(
-        session, call, publishing, new_entry=NewEntry(entry, created) if caught_up else None
-    )
+    await _publish_or_wait(session, call, settings, publishing, NewEntry(entry, created), caught_up)
     log.info(
         "call_event_stored",
         provider=event.provider,
@@ -121,6 +126,23 @@ async def ingest(
         caller=mask(phone),
     )
     return Ingested(call=call, duplicate=False)
+
+
+async def _publish_or_wait(
+    session: AsyncSession,
+    call: Call,
+    settings: ContactSettings,
+    publishing: Publishing,
+    new_entry: NewEntry,
+    caught_up: bool,
+) -> None:
+    """Publish what the call owes now, or, for a provider event with a settle window, once the
+    call has been quiet that long: each event arriving meanwhile pushes the time back."""
+    if settings.call_settle_seconds > 0 and publishing.lifecycle:
+        call.settles_at = utcnow() + dt.timedelta(seconds=settings.call_settle_seconds)
+        await session.flush()
+    else:
+        await announce(session, call, publishing, new_entry=new_entry if caught_up else None)
 
 
 def _check_ids(event: NormalizedEvent) -> None:
@@ -147,12 +169,16 @@ def _rehomes(event: NormalizedEvent, call: Call | None, phone: str | None) -> bo
     return phone not in (call.from_number, call.to_number)
 
 
-async def _caller_for(session: AsyncSession, event: NormalizedEvent, phone: str | None) -> Caller:
+async def _caller_for(
+    session: AsyncSession, event: NormalizedEvent, phone: str | None, *, waits: bool
+) -> Caller:
+    if phone is None and waits:
+        # Amazon Connect names the caller in INITIATED only, which may come later: no guess yet.
+        return Caller(None, [], pending=True)
     if phone is not None:
         key = IdentityKey("phone", phone)
     else:
-        # A withheld or missing caller id still gets a record: one prospect per such call.
-        key = IdentityKey("external", f"{event.provider}:call:{event.provider_call_id}")
+        key = own_prospect_key(event.provider, event.provider_call_id)
     found = await customers.owners_or_new_prospect(session, key, via=event.provider)
     if len(found) == 1:
         return Caller(found[0].id, [])
@@ -160,10 +186,18 @@ async def _caller_for(session: AsyncSession, event: NormalizedEvent, phone: str 
     return Caller(None, [c.id for c in found])
 
 
+def own_prospect_key(provider: str, provider_call_id: str) -> IdentityKey:
+    """A withheld or missing caller id still gets a record: one prospect per such call."""
+    return IdentityKey("external", f"{provider}:call:{provider_call_id}")
+
+
 def _identify(call: Call, caller: Caller) -> None:
     call.customer_id = caller.customer_id
     call.candidate_customer_ids = [str(c) for c in caller.candidates]
-    call.identification = "caller_id" if caller.customer_id is not None else "held"
+    if caller.customer_id is not None:
+        call.identification = "caller_id"
+    else:
+        call.identification = "pending" if caller.pending else "held"
 
 
 async def _open_call(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable
 
@@ -49,6 +50,21 @@ async def lock_held_calls(session: AsyncSession) -> list[Call]:
     """Every call waiting for an agent to say whose it is, row-locked."""
     query = select(Call).where(Call.identification == "held")
     return list((await session.scalars(_locked(query))).all())
+
+
+async def lock_calls_settled_by(
+    session: AsyncSession, now: dt.datetime, *, limit: int
+) -> list[Call]:
+    """Calls whose settle time has come, earliest first, row-locked (others' skipped)."""
+    query = (
+        select(Call)
+        .where(Call.settles_at.is_not(None), Call.settles_at <= now)
+        .order_by(Call.settles_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.scalars(query)).all())
 
 
 async def calls_page(

@@ -10,7 +10,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from shared.inputs import InputModel, PastTime
 
-CallIdentification = Literal["caller_id", "held", "agent"]
+CallIdentification = Literal["caller_id", "held", "agent", "pending"]
 CallStatus = Literal[
     "initiated", "ringing", "ivr", "queued", "agent_ringing", "connected", "wrap_up", "ended"
 ]
@@ -94,12 +94,16 @@ class CallRead(BaseModel):
 
     call_id: uuid.UUID = Field(validation_alias=AliasChoices("call_id", "id"))
     customer_id: uuid.UUID | None = Field(
-        description="None while the call is held: several customers share the caller's number."
+        description="None while the call is held (several customers share the caller's "
+        "number) or pending (no event has named the caller yet)."
     )
     identification: CallIdentification = Field(
         description=(
             "`caller_id`: the number has one owner (an unknown one became a prospect); `held`: "
-            "several customers share it and an agent has to pick; `agent`: an agent picked."
+            "several customers share it and an agent has to pick; `agent`: an agent picked; "
+            "`pending`: no event so far names the caller (Amazon Connect names it in "
+            "`INITIATED` only): the call waits for it, or for `CONTACT_CALL_SETTLE_SECONDS`, "
+            "then gets a prospect of its own."
         )
     )
     candidate_customer_ids: list[uuid.UUID] = Field(

@@ -1,8 +1,12 @@
 """Chat and e-mail contacts from Amazon Connect: one contact record per contact, any order.
 
 Connect reports a contact as several events (INITIATED, CONNECTED_TO_AGENT, DISCONNECTED,
-COMPLETED, …), best effort and unordered. The first one seen creates the record and stages
-`contact.contact_recorded` once; the others only add what they know, never remove it.
+COMPLETED, …), best effort and unordered. The first one seen creates the record; the others
+only add what they know, never remove it. With a settle window (`CONTACT_CALL_SETTLE_SECONDS`)
+the record publishes `contact.contact_recorded` once no event of it has arrived for that long,
+under the customer its events name, whichever of them came first (only `INITIATED` carries the
+endpoint); a contact whose events named nobody by then gets a prospect of its own. Without a
+window the first event seen publishes it, under a prospect of its own if it names nobody.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from services.contact.customers.identity_keys import (
 from services.contact.errors import InvalidEmailError
 from services.contact.models import Contact, Customer, fit
 from services.contact.webhooks.providers.connect import PROVIDER, ChannelContact
-from shared.db import insert_or_get
+from shared.db import insert_or_get, utcnow
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -61,35 +65,57 @@ def customer_key(event: ChannelContact, *, region: str) -> IdentityKey | None:
 
 def fallback_key(event: ChannelContact) -> IdentityKey:
     """The identity of a contact that names no customer: a prospect of its own, never a drop."""
-    return IdentityKey("external", f"{PROVIDER}:contact:{event.external_id}")
+    return _own_key(event.external_id)
+
+
+def _own_key(external_id: str) -> IdentityKey:
+    return IdentityKey("external", f"{PROVIDER}:contact:{external_id}")
 
 
 async def record_connect_contact(
-    session: AsyncSession, event: ChannelContact, *, region: str
+    session: AsyncSession, event: ChannelContact, *, region: str, settle_seconds: float = 0
 ) -> Recorded:
     """Create the contact of `event` once, or add to it what the event knows."""
     key = customer_key(event, region=region)
     # Customers are resolved before the contact row is locked: one lock order for every request.
     named = await _named(session, key) if key is not None else None
     customer: Customer | None = named
-    if named is None and await _find(session, event) is None:
+    if named is None and not settle_seconds and await _find(session, event) is None:
         customer = await customers.find_or_create_prospect(
             session, fallback_key(event), via=PROVIDER
         )
+    settles_at = utcnow() + dt.timedelta(seconds=settle_seconds) if settle_seconds else None
     contact = await _lock(session, event)
     if contact is None:
-        assert customer is not None, "a new contact needs its customer"
-        stored, created = await insert_or_get(
-            session, _new_contact(event, customer), lambda: _lock(session, event)
-        )
+        row = _new_contact(event, customer)
+        row.settles_at = settles_at
+        stored, created = await insert_or_get(session, row, lambda: _lock(session, event))
         if created:
-            await _announce(session, stored, event)
+            if settles_at is None:
+                await _announce(session, stored, event)
             return Recorded(contact=stored, created=True, changed=True)
         contact = stored
     changed = _update(contact, event, named)
+    if changed and contact.settles_at is not None and settles_at is not None:
+        # Not published yet: it waits until its events have been quiet for the window.
+        contact.settles_at = settles_at
     if changed:
         await session.flush()
     return Recorded(contact=contact, created=False, changed=changed)
+
+
+async def settle_due_contacts(session: AsyncSession, now: dt.datetime, *, limit: int = 100) -> int:
+    """Publish the contacts quiet since their settle time; how many were published."""
+    due = await repository.lock_contacts_settled_by(session, now, limit=limit)
+    for contact in due:
+        if contact.customer_id is None:
+            key = _own_key(contact.external_id)
+            customer = await customers.find_or_create_prospect(session, key, via=PROVIDER)
+            contact.customer_id = customer.id
+        contact.settles_at = None
+        await stage_contact_recorded(session, contact)
+    await session.flush()
+    return len(due)
 
 
 async def _named(session: AsyncSession, key: IdentityKey) -> Customer | None:
@@ -110,10 +136,10 @@ async def _lock(session: AsyncSession, event: ChannelContact) -> Contact | None:
     return await repository.lock_contact(session, event.channel, event.external_id)
 
 
-def _new_contact(event: ChannelContact, customer: Customer) -> Contact:
+def _new_contact(event: ChannelContact, customer: Customer | None) -> Contact:
     return Contact(
         id=uuid.uuid4(),
-        customer_id=customer.id,
+        customer_id=None if customer is None else customer.id,
         channel=event.channel,
         external_id=event.external_id,
         direction=event.direction or "inbound",

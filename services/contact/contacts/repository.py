@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from sqlalchemy import select, update
@@ -28,6 +29,21 @@ async def lock_contact(session: AsyncSession, channel: str, external_id: str) ->
         .execution_options(populate_existing=True)
     )
     return result.first()
+
+
+async def lock_contacts_settled_by(
+    session: AsyncSession, now: dt.datetime, *, limit: int
+) -> list[Contact]:
+    """Contacts whose settle time has come, earliest first, row-locked (others' skipped)."""
+    result = await session.scalars(
+        select(Contact)
+        .where(Contact.settles_at.is_not(None), Contact.settles_at <= now)
+        .order_by(Contact.settles_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return list(result.all())
 
 
 async def move_contacts(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> int:

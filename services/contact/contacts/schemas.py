@@ -41,7 +41,10 @@ class ContactRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     contact_id: uuid.UUID = Field(validation_alias=AliasChoices("contact_id", "id"))
-    customer_id: uuid.UUID
+    customer_id: uuid.UUID | None = Field(
+        description="None only while an Amazon Connect contact waits for the event that names "
+        "its customer (`CONTACT_CALL_SETTLE_SECONDS`)."
+    )
     channel: Channel
     external_id: str
     direction: str

@@ -57,7 +57,8 @@ async def record_contact(
 
 
 async def stage_contact_recorded(session: AsyncSession, contact: Contact) -> None:
-    """Publish `contact.contact_recorded` for a contact just stored."""
+    """Publish `contact.contact_recorded` for a contact that has its customer."""
+    assert contact.customer_id is not None
     await events.stage(
         session,
         ContactRecordedV1(

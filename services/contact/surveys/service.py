@@ -50,6 +50,8 @@ async def _surveyed(session: AsyncSession, data: SurveySend) -> tuple[uuid.UUID,
     contact = await session.get(Contact, data.contact_id)
     if contact is None:
         raise ContactNotFoundError(data.contact_id)
+    if contact.customer_id is None:
+        raise SurveyWithoutCustomerError(contact.id, "Contact")
     return contact.customer_id, contact.channel
 
 

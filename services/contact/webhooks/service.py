@@ -55,7 +55,12 @@ async def record_connect_event(
     if event is None:
         return Accepted(duplicate=False, ignored=True)
     if isinstance(event, ChannelContact):
-        recorded = await record_connect_contact(session, event, region=settings.default_region)
+        recorded = await record_connect_contact(
+            session,
+            event,
+            region=settings.default_region,
+            settle_seconds=settings.call_settle_seconds,
+        )
         return Accepted(duplicate=not recorded.changed)
     ingested = await record_call_event(session, event, settings=settings)
     return Accepted(duplicate=ingested.duplicate, call_id=ingested.call.id)
