@@ -1,5 +1,6 @@
 """Contact: sustained Twilio status-callback ingestion through the gateway (signature check,
-dedup, persist, outbox) next to a bare FastAPI echo endpoint served the same way, same run."""
+dedup, persist; the settle job stages the call's events for the outbox a moment later) next to
+a bare FastAPI echo endpoint served the same way, same run."""
 
 from __future__ import annotations
 
