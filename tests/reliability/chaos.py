@@ -44,6 +44,13 @@ ENV = {
     "CONTACT_RELAY_MAX_BACKOFF_SECONDS": "0.5",
     "COMPLAINTS_RELAY_MAX_BACKOFF_SECONDS": "0.5",
     "SCORING_RELAY_MAX_BACKOFF_SECONDS": "0.5",
+    # The agents' desktops sign in with the development issuer's tokens, as with `make run`.
+    "GATEWAY_DEV_ISSUER_ENABLED": "true",
+    # Routing: the desktops answer every offer, so none may time out because the contact
+    # service was restarting when the answer came (the timeout would measure the restart, not
+    # the workload); wrap-up is short, so the agents are free again before the system settles.
+    "CONTACT_ROUTING_OFFER_TIMEOUT_SECONDS": "300",
+    "CONTACT_ROUTING_WRAP_UP_SECONDS": "0.2",
 }
 
 
@@ -99,7 +106,8 @@ async def run(
         api_key=API_KEY,
         log_dir=workdir / "logs",
         ports={s.name: free_port() for s in SERVICES},
-        extra_env=ENV,
+        # One signing key across the gateway's restarts, as `make run` keeps it: tokens stay good.
+        extra_env={**ENV, "GATEWAY_DEV_ISSUER_KEY_FILE": str(workdir / "dev-issuer-key.pem")},
     )
     try:
         await ensure_topics(broker.bootstrap, ALL_TOPICS, partitions=3)
