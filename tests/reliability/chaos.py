@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import threading
 import time
@@ -19,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 
 from shared.contracts import ALL_TOPICS
@@ -34,6 +36,7 @@ from tools.system import System
 
 API_KEY = "chaos-" + "k" * 32
 TARGETS = ("contact", "complaints", "scoring", "gateway", "broker")
+CONSUMING = ("contact", "complaints", "scoring")  # the services whose consumers fill tables
 ENV = {
     "CONTACT_PUBLIC_BASE_URL": PUBLIC_BASE,
     "CONTACT_TWILIO_AUTH_TOKENS": TWILIO_TOKEN,
@@ -44,6 +47,13 @@ ENV = {
     "CONTACT_RELAY_MAX_BACKOFF_SECONDS": "0.5",
     "COMPLAINTS_RELAY_MAX_BACKOFF_SECONDS": "0.5",
     "SCORING_RELAY_MAX_BACKOFF_SECONDS": "0.5",
+    # The agents' desktops sign in with the development issuer's tokens, as with `make run`.
+    "GATEWAY_DEV_ISSUER_ENABLED": "true",
+    # Routing: the desktops answer every offer, so none may time out because the contact
+    # service was restarting when the answer came (the timeout would measure the restart, not
+    # the workload); wrap-up is short, so the agents are free again before the system settles.
+    "CONTACT_ROUTING_OFFER_TIMEOUT_SECONDS": "300",
+    "CONTACT_ROUTING_WRAP_UP_SECONDS": "0.2",
 }
 
 
@@ -99,7 +109,8 @@ async def run(
         api_key=API_KEY,
         log_dir=workdir / "logs",
         ports={s.name: free_port() for s in SERVICES},
-        extra_env=ENV,
+        # One signing key across the gateway's restarts, as `make run` keeps it: tokens stay good.
+        extra_env={**ENV, "GATEWAY_DEV_ISSUER_KEY_FILE": str(workdir / "dev-issuer-key.pem")},
     )
     try:
         await ensure_topics(broker.bootstrap, ALL_TOPICS, partitions=3)
@@ -113,7 +124,7 @@ async def run(
             await sending
             result.phases["sent"] = time.monotonic() - started
             await asyncio.to_thread(system.wait_ready, timeout=120)
-            await _settled(database_urls)
+            await _settled(database_urls, system)
             result.phases["settled"] = time.monotonic() - started
         result.requests = workload.requests
         for name, url in database_urls.items():
@@ -197,8 +208,11 @@ def _plan(faults: int, rng: random.Random) -> list[str]:
     return plan[:faults]
 
 
-async def _settled(database_urls: dict[str, str], *, timeout: float = 120.0) -> None:
-    """Wait until every outbox is empty and no table changes for three seconds."""
+async def _settled(
+    database_urls: dict[str, str], system: System, *, timeout: float = 120.0
+) -> None:
+    """Wait until every outbox is empty, every consumer has read its partitions to the end and
+    no table changes for three seconds."""
     deadline = time.monotonic() + timeout
     previous: dict[str, dict[str, Table]] | None = None
     while time.monotonic() < deadline:
@@ -216,11 +230,45 @@ async def _settled(database_urls: dict[str, str], *, timeout: float = 120.0) -> 
             finally:
                 await db.dispose()
         current = {name: await read_state(url, {}) for name, url in database_urls.items()}
-        if waiting == 0 and current == previous:
+        if waiting == 0 and current == previous and await _consumers_caught_up(system):
             return
         previous = current
         await asyncio.sleep(3.0)
     raise AssertionError(f"the system did not settle within {timeout}s")
+
+
+_METRIC = re.compile(
+    r'^(rapport_consumer_connected|rapport_consumer_lag)\{group="([^"]+)"[^}]*\} (\S+)$'
+)
+
+
+async def _consumers_caught_up(system: System) -> bool:
+    """Every consumer group of the services runs, has partitions assigned and has read them to
+    their end (`GET /metrics`): an event published but not consumed yet (its group rejoining
+    after a kill) is not taken for a settled system."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        for process in system.processes:
+            if process.info.name not in CONSUMING:
+                continue
+            try:
+                text = (await client.get(f"{process.url}/metrics")).text
+            except httpx.HTTPError:
+                return False
+            connected: dict[str, float] = {}
+            lags: dict[str, list[float]] = {}
+            for line in text.splitlines():
+                found = _METRIC.match(line)
+                if found is None:
+                    continue
+                name, group, value = found.groups()
+                if name == "rapport_consumer_connected":
+                    connected[group] = float(value)
+                else:
+                    lags.setdefault(group, []).append(float(value))
+            for group, up in connected.items():
+                if up != 1.0 or not lags.get(group) or any(lags[group]):
+                    return False
+    return True
 
 
 def figures(backend: str, workload: Workload, clean: Run, faulty: Run) -> Figures:

@@ -28,9 +28,7 @@ _TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)
 # is reached, not the state) and what depends on how events were batched rather than on which
 # arrived: scoring rescoring a customer once per poll writes a history row and, when the
 # change is news, an event per rescoring; the fitted model follows the population at each fit.
-SKIPPED = frozenset(
-    {"outbox_message", "processed_event", "score_history", "model_fit", "presence_change"}
-)
+SKIPPED = frozenset({"outbox_message", "processed_event", "score_history", "model_fit"})
 # Columns whose value depends on when a consumed event arrived relative to an HTTP request, in
 # any run: a complaint takes the churn risk complaints knows when it is filed, and counts a
 # version per change, so scoring's `churn_risk_raised` before or after the filing differs.

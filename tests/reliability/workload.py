@@ -1,9 +1,11 @@
-"""The mixed workload: Twilio calls, complaints through their lifecycle, orders and refunds.
+"""The mixed workload: Twilio calls, routing offers, complaints through their lifecycle, orders
+and refunds.
 
 Built once from a seed (call sids, phones, amounts, timestamps) and sent as often as needed, so
 a run with faults and a run without send exactly the same requests. The client behaves as the
 real ones do: Twilio retries a webhook until it is answered; the other clients retry a request
-cut off by a crash, and look before filing a complaint twice.
+cut off by a crash, and look before filing a complaint twice. Each caller's last call is
+queued in a lane and taken by the lane's agent (see `desks`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import httpx
 
 from tests.contact import twilio_requests as tw
 from tests.contact.conftest import PUBLIC_BASE
+from tests.reliability.desks import DESK_USERS, Desks, RoutedCall, lane_of
 
 STEPS = ("acknowledged", "assessed", "response_proposed", "decision_communicated")
 CLOSING = {
@@ -33,6 +36,7 @@ class Caller:
     n: int
     phone: str
     calls: list[list[tw.TwilioRequest]]
+    routed: RoutedCall
     orders: list[dict[str, Any]]
     complaint: bool
 
@@ -45,10 +49,12 @@ class Workload:
     requests: int = 0
     customers: dict[str, str] = field(default_factory=dict)  # phone → customer id
     complaints: dict[str, str] = field(default_factory=dict)  # complaint id → description
+    desks: Desks = field(default_factory=Desks)
 
     def names(self) -> dict[str, str]:
         """The ids this run made up, each with the name the workload gives it."""
-        named = {c: f"customer {phone}" for phone, c in self.customers.items()}
+        named = dict(self.desks.names)
+        named.update({c: f"customer {phone}" for phone, c in self.customers.items()})
         named.update({c: f"complaint: {text}" for c, text in self.complaints.items()})
         return named
 
@@ -85,25 +91,45 @@ class Workload:
                         "refers_to": f"order-{seed}-{n}-0",
                     }
                 )
-            people.append(Caller(n, phone, calls, orders, complaint=n % 3 == 0))
+            routed = RoutedCall.make(phone, lane_of(n))
+            people.append(Caller(n, phone, calls, routed, orders, complaint=n % 3 == 0))
         return Workload(people)
 
     async def send(self, gateway: str, api_key: str, *, concurrency: int = 10) -> None:
-        """Send every caller's requests, `concurrency` callers at a time."""
+        """Open the lanes, then send every caller's requests, `concurrency` callers at a time,
+        while the lanes' agents take their calls."""
         gate = asyncio.Semaphore(concurrency)
         headers = {"X-API-Key": api_key}
         async with httpx.AsyncClient(base_url=gateway, timeout=10, headers=headers) as client:
+            await self.desks.open(client, self._retry)
 
             async def one(caller: Caller) -> None:
                 async with gate:
                     await self._caller(client, caller)
 
-            await asyncio.gather(*(one(c) for c in self.callers))
+            shifts = [
+                self.desks.work(gateway, self._retry, lane, calls)
+                for lane, calls in enumerate(self._lane_calls())
+            ]
+            await asyncio.gather(*shifts, *(one(c) for c in self.callers))
+
+    def _lane_calls(self) -> list[int]:
+        """How many calls each lane's agent takes."""
+        calls = [0] * len(DESK_USERS)
+        for caller in self.callers:
+            calls[caller.routed.lane] += 1
+        return calls
 
     async def _caller(self, client: httpx.AsyncClient, caller: Caller) -> None:
-        for request in caller.calls[0]:
-            await self._twilio(client, request)
+        for call in caller.calls:
+            for request in call:
+                await self._twilio(client, request)
         customer = await self._customer(client, caller.phone)
+        # After the abandoned call, which thus never names an agent the customer last had (the
+        # router would offer it to that agent whatever the queue's skills, or not, depending on
+        # when the caller hangs up); before the complaint and the orders, so the screen pop
+        # shows the customer unscored in every run (no risk or tier arrives while it waits).
+        await self._routed(client, caller.routed, customer)
         # Orders after scoring counted the call, in every run: the customer's states (prospect,
         # first contact, first purchase) follow the order in which scoring learns the facts.
         await self._contact_counted(client, customer)
@@ -111,9 +137,13 @@ class Workload:
         await self._retry(client, "POST", "/v1/transactions", json=body)
         if caller.complaint:
             await self._complaint(client, caller, customer)
-        for call in caller.calls[1:]:
-            for request in call:
-                await self._twilio(client, request)
+
+    async def _routed(self, client: httpx.AsyncClient, call: RoutedCall, customer: str) -> None:
+        for request in call.queued(dt.datetime.now(dt.UTC)):
+            await self._twilio(client, request)
+        await self.desks.answered(customer)
+        for request in call.answered(dt.datetime.now(dt.UTC)):
+            await self._twilio(client, request)
 
     async def _twilio(self, client: httpx.AsyncClient, request: tw.TwilioRequest) -> None:
         signature = tw.sign(PUBLIC_BASE + request.path, request.pairs)
