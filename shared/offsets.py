@@ -23,6 +23,13 @@ class OffsetGuard(ConsumerRebalanceListener):  # type: ignore[misc]
     the old one. As the rebalance listener it also sends back to the start a partition whose
     committed offset lies past the end of its log. Reading again is safe: consumers skip the
     events they applied by their processed-event rows.
+
+    A partition sent back to the start has its start offset committed too. The group's
+    committed offsets on the new log may come from the old one: a batch fetched before the
+    loss is applied and its offset committed after it (the broker takes the commit), and the
+    position that seek set lasts only until the next rebalance or restart, which would resume
+    from that offset and skip whatever the new log holds below it. Until the start offsets
+    are committed, every assignment is read from the start.
     """
 
     def __init__(
@@ -62,13 +69,10 @@ class OffsetGuard(ConsumerRebalanceListener):  # type: ignore[misc]
         if state is LogState.SAME:
             return False
         log.warning("consumer_new_broker_log", group=self.group_id, broker_log=state.value)
+        self._from_start = True  # until the start offsets are committed
         consumer = self._consumer
-        assigned = consumer.assignment() if consumer is not None else set()
-        if consumer is not None and assigned:
-            await consumer.seek_to_beginning(*assigned)
-            self.rewound += len(assigned)
-        else:
-            self._from_start = True
+        if consumer is not None:
+            await self._rewind(consumer, set(consumer.assignment()), every=True)
         return True
 
     async def close(self) -> None:
@@ -84,11 +88,10 @@ class OffsetGuard(ConsumerRebalanceListener):  # type: ignore[misc]
         if consumer is None or not assigned:
             return
         if self._from_start:
-            self._from_start = False
-            await consumer.seek_to_beginning(*assigned)
-            self.rewound += len(assigned)
+            await self._rewind(consumer, assigned, every=True)
             return
         ends = await consumer.end_offsets(list(assigned))
+        past_end: set[TopicPartition] = set()
         for tp in assigned:
             committed = await consumer.committed(tp)
             if committed is not None and committed > ends[tp]:
@@ -100,5 +103,27 @@ class OffsetGuard(ConsumerRebalanceListener):  # type: ignore[misc]
                     committed=committed,
                     end=ends[tp],
                 )
-                await consumer.seek_to_beginning(tp)
-                self.rewound += 1
+                past_end.add(tp)
+        await self._rewind(consumer, past_end, every=False)
+
+    async def _rewind(
+        self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition], *, every: bool
+    ) -> None:
+        """Read `partitions` from the start and commit their start offsets.
+
+        `every`: these are all the partitions the member holds after a new log was found;
+        once their start offsets are committed, later assignments trust the committed offsets
+        again. A commit that fails (the group is rebalancing) leaves that to the next one.
+        """
+        if not partitions:
+            return
+        await consumer.seek_to_beginning(*partitions)
+        self.rewound += len(partitions)
+        starts = await consumer.beginning_offsets(list(partitions))
+        try:
+            await consumer.commit(starts)
+        except Exception as exc:
+            log.warning("start_offsets_commit_failed", group=self.group_id, error=repr(exc))
+            return
+        if every:
+            self._from_start = False

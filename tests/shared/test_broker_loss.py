@@ -201,3 +201,59 @@ async def test_a_consumer_reads_a_new_log_from_its_start(
     async with running(third):
         await eventually(lambda: len(applied) == 26, timeout=20, what="the log read again")
     assert third.offsets.rewound == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_an_offset_committed_from_the_lost_log_does_not_come_back(
+    db: Database, own_broker: Broker, topic_prefix: str
+) -> None:
+    """A consumer commits, on the new log, the offset of a batch it read from the lost one.
+
+    The embedded broker takes the commit from a member it has never seen. The consumer then
+    notices the new log and reads it from the start; the partition is still empty, so it
+    commits nothing more there. Its process is restarted before the new log fills up: the
+    new process finds the mark its predecessor left (same log), and the group's committed
+    offset, 10, now lies inside the twelve new events. Each of the twelve is applied.
+    """
+    topic = topic_prefix + CONTACT_CALLS
+    group = topic_prefix + "scoring.calls"
+    applied: list[str] = []
+
+    async def record(session: AsyncSession, event: Any, envelope: CloudEvent) -> None:
+        applied.append(envelope.id)
+
+    def runner() -> ConsumerRunner:
+        return ConsumerRunner(
+            db,
+            group_id=group,
+            topics=[CONTACT_CALLS],
+            handlers={CallEventRecordedV1.type: record},
+            registry=registry,
+            bootstrap_servers=own_broker.bootstrap,
+            topic_prefix=topic_prefix,
+            session_timeout_ms=2000,
+            base_backoff=0.05,
+            max_backoff=0.3,
+        )
+
+    customer = uuid.uuid4()
+    before = [to_envelope(recorded_call_event(customer, n), source="tests") for n in range(10)]
+    after = [to_envelope(recorded_call_event(customer, n), source="tests") for n in range(10, 22)]
+    await produce(own_broker.bootstrap, topic, [e.to_bytes() for e in before])
+    first = runner()
+    async with running(first):
+        await eventually(lambda: len(applied) == 10, what="ten events applied")
+        rewound = first.offsets.rewound
+        own_broker.restart()
+        await produce(own_broker.bootstrap, topic, [])  # the topic, empty, on the new log
+        await _commit(own_broker.bootstrap, group, topic, 10)  # the batch read before the loss
+        await eventually(
+            lambda: first.offsets.rewound > rewound, timeout=20, what="the new log noticed"
+        )
+        await asyncio.sleep(0.5)
+
+    await produce(own_broker.bootstrap, topic, [e.to_bytes() for e in after])
+    async with running(runner()):
+        await eventually(lambda: len(applied) == 22, timeout=20, what="the twelve new events")
+        await asyncio.sleep(0.5)
+    assert sorted(applied) == sorted(e.id for e in before + after)
