@@ -118,12 +118,11 @@ class OffsetGuard(ConsumerRebalanceListener):  # type: ignore[misc]
         if not partitions:
             return
         await consumer.seek_to_beginning(*partitions)
-        self.rewound += len(partitions)
         starts = await consumer.beginning_offsets(list(partitions))
         try:
             await consumer.commit(starts)
         except Exception as exc:
             log.warning("start_offsets_commit_failed", group=self.group_id, error=repr(exc))
-            return
-        if every:
-            self._from_start = False
+        else:
+            self._from_start = self._from_start and not every
+        self.rewound += len(partitions)
