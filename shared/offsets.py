@@ -124,5 +124,6 @@ class OffsetGuard(ConsumerRebalanceListener):  # type: ignore[misc]
         except Exception as exc:
             log.warning("start_offsets_commit_failed", group=self.group_id, error=repr(exc))
         else:
+            log.info("start_offsets_committed", group=self.group_id, partitions=len(starts))
             self._from_start = self._from_start and not every
         self.rewound += len(partitions)
