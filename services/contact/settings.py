@@ -163,6 +163,13 @@ class ContactSettings(ServiceSettings):
         "its events once no event of it has arrived for this long, from all its events in the "
         "provider's order; 0 publishes at once, in arrival order.",
     )
+    call_final_status_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="A Twilio call that has ended (the caller hung up in the queue, the agent "
+        "leg ended) but whose final status, with its duration, has not come publishes once it "
+        "has waited this long after its last event, without the duration.",
+    )
     kpi_rollup_interval_seconds: float = Field(
         default=60.0, gt=0, description="How often finished 15-minute KPI intervals are stored."
     )

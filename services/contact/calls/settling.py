@@ -6,6 +6,12 @@ itself (with `CONTACT_CALL_SETTLE_SECONDS` above 0); it moves the call's `settle
 settle window from now. Once a call has been quiet that long, this pass publishes what it owes
 from its folded events, in the provider's order, so the same events in any order publish the
 same. A call whose events never named the caller gets a prospect of its own here, then.
+
+Twilio ends a call in two steps: the queue or dial action (the caller hung up in the queue, the
+agent leg ended), then the parent leg's final status with the call's duration, which can come
+well after the window (a retry after an outage). Such a call waits for its final status, or
+`CONTACT_CALL_FINAL_STATUS_SECONDS` after its last event, so that the `contact.call_ended` it
+publishes once carries the duration.
 """
 
 from __future__ import annotations
@@ -32,6 +38,10 @@ async def settle_due_calls(
     """Publish what the calls quiet since their settle time owe; how many calls settled."""
     due = await repository.lock_calls_settled_by(session, now, limit=limit)
     for call in due:
+        waiting_until = await _final_status_due(session, settings, call, now)
+        if waiting_until is not None:
+            call.settles_at = waiting_until
+            continue
         if call.identification == "pending":
             await _own_prospect(session, call)
             await follow_call(session, settings, call)  # its place in line gets the customer
@@ -48,3 +58,17 @@ async def _own_prospect(session: AsyncSession, call: Call) -> None:
     call.customer_id = customer.id
     call.identification = "caller_id"
     log.info("call_without_caller_settled", provider=call.provider)
+
+
+async def _final_status_due(
+    session: AsyncSession, settings: ContactSettings, call: Call, now: dt.datetime
+) -> dt.datetime | None:
+    """When to look again at a Twilio call ended without its final status; None: publish now."""
+    if call.provider != "twilio" or call.state != "ended":
+        return None
+    entries = await repository.log_entries(session, call.id)
+    if any(entry.facts.get("final_status") for entry in entries):
+        return None
+    last = max((entry.received_at for entry in entries), default=now)
+    deadline = last + dt.timedelta(seconds=settings.call_final_status_seconds)
+    return deadline if deadline > now else None

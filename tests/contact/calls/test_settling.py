@@ -23,13 +23,15 @@ from services.contact.models import Call, Contact, CustomerIdentity
 from shared.db import OutboxMessage
 from tests.builders import contact_settings
 from tests.conftest import serve
-from tests.contact.conftest import CONNECT_KEY
+from tests.contact import twilio_requests as tw
+from tests.contact.conftest import CONNECT_KEY, PUBLIC_BASE, TWILIO_TOKEN
 from tests.contact.connect_requests import PATH
 from tests.contact.contacts.test_connect_channels import handled_contact
 from tests.contact.webhooks.test_connect_webhooks import answered_contact
 from tests.kafka_helpers import eventually
 
 WINDOW = dt.timedelta(seconds=300)
+FINAL_STATUS = dt.timedelta(seconds=900)
 
 
 @pytest.fixture
@@ -42,6 +44,9 @@ async def client(
         topic_prefix,
         connect_api_keys=[CONNECT_KEY],
         call_settle_seconds=WINDOW.total_seconds(),
+        public_base_url=PUBLIC_BASE,
+        twilio_auth_tokens=[TWILIO_TOKEN],
+        call_final_status_seconds=FINAL_STATUS.total_seconds(),
     )
     app = create_app(settings)
     async for served in serve(app):
@@ -65,6 +70,10 @@ async def _published(client: httpx.AsyncClient) -> list[dict[str, Any]]:
     async with client.app.state.db.sessionmaker() as session:  # type: ignore[attr-defined]
         rows = await session.scalars(select(OutboxMessage.payload).order_by(OutboxMessage.id))
         return [json.loads(p) for p in rows.all()]
+
+
+async def _call_events(client: httpx.AsyncClient) -> list[str]:
+    return [e["type"] for e in await _published(client) if e["type"].startswith("contact.call_")]
 
 
 async def _identities(client: httpx.AsyncClient) -> dict[str, str]:
@@ -125,3 +134,41 @@ async def test_events_that_never_name_anybody_get_a_prospect_of_their_own(
     assert by_type["contact.call_ended"] == f"external:amazon_connect:call:{call_id}"
     assert by_type["contact.contact_recorded"] == f"external:amazon_connect:contact:{chat_id}"
     assert [e["type"] for e in published].count("contact.customer_created") == 2
+
+
+async def test_a_twilio_call_ended_in_the_queue_waits_for_its_final_status(
+    client: httpx.AsyncClient,
+) -> None:
+    """The queue hang-up ends the call; the final status with its duration comes much later."""
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=5)
+    *before, final = tw.abandoned_queued_call("+14155550142", start)
+    for request in before:
+        assert (await tw.send(client, request)).status_code in (200, 204), request.label()
+
+    await _settle(client, WINDOW + dt.timedelta(seconds=1))
+    # Ended, but Twilio's final status is still to come: nothing of the call is published yet.
+    assert await _call_events(client) == []
+
+    assert (await tw.send(client, final)).status_code in (200, 204)
+    await _settle(client, WINDOW + dt.timedelta(seconds=1))
+    ended = [e for e in await _published(client) if e["type"] == "contact.call_ended"]
+    assert [(e["data"]["outcome"], e["data"]["duration_seconds"]) for e in ended] == [
+        ("abandoned", 40)
+    ]
+
+
+async def test_a_final_status_that_never_comes_is_waited_for_a_while_only(
+    client: httpx.AsyncClient,
+) -> None:
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=5)
+    *before, _final = tw.abandoned_queued_call("+14155550143", start)
+    for request in before:
+        assert (await tw.send(client, request)).status_code in (200, 204), request.label()
+
+    await _settle(client, FINAL_STATUS - dt.timedelta(seconds=10))
+    assert await _call_events(client) == []
+    await _settle(client, FINAL_STATUS + dt.timedelta(seconds=1))
+    ended = [e for e in await _published(client) if e["type"] == "contact.call_ended"]
+    assert [(e["data"]["outcome"], e["data"]["duration_seconds"]) for e in ended] == [
+        ("abandoned", None)
+    ]
