@@ -36,8 +36,10 @@ async def test_issue_list_and_revoke_from_the_command_line(
 
     async with make_gateway(database_url=url, key_revocation_poll_seconds=0.2) as client:
         before = await client.post("/v1/contacts/events", headers={"X-API-Key": key[1]})
-        listed = _cli(url, "list")
-        _cli(url, "revoke", key_id[1])
+        # In a thread: the gateway's own transactions (its revocation poll) must go on meanwhile,
+        # or one begun just before would hold SQLite's lock while the command waits for it.
+        listed = await asyncio.to_thread(_cli, url, "list")
+        await asyncio.to_thread(_cli, url, "revoke", key_id[1])
         await asyncio.sleep(0.5)  # more than one poll of the revocation list
         after = await client.post("/v1/contacts/events", headers={"X-API-Key": key[1]})
 
