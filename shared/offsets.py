@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -118,9 +119,11 @@ class OffsetGuard(ConsumerRebalanceListener):  # type: ignore[misc]
         if not partitions:
             return
         await consumer.seek_to_beginning(*partitions)
-        starts = await consumer.beginning_offsets(list(partitions))
         try:
-            await consumer.commit(starts)
+            # Bounded: this runs inside the group's rebalance, which a broker that stalls must
+            # not hold up for ever; what is not committed now is read from the start next time.
+            starts = await asyncio.wait_for(consumer.beginning_offsets(list(partitions)), 10)
+            await asyncio.wait_for(consumer.commit(starts), 10)
         except Exception as exc:
             log.warning("start_offsets_commit_failed", group=self.group_id, error=repr(exc))
         else:

@@ -81,10 +81,12 @@ class Day:
 
 
 async def _request(client: httpx.AsyncClient, method: str, url: str, **kw: Any) -> httpx.Response:
-    """A request that rides out the contact service's restart."""
+    """A request that rides out the contact service's restart (no answer, or 503: try again)."""
     for _ in range(200):
         with contextlib.suppress(httpx.TransportError):
-            return await client.request(method, url, **kw)
+            response = await client.request(method, url, **kw)
+            if response.status_code != 503:
+                return response
         await asyncio.sleep(0.1)
     raise AssertionError(f"{method} {url} never answered")
 
