@@ -100,6 +100,9 @@ async def _fuzz(client: httpx.AsyncClient, document: dict[str, Any]) -> list[str
         label = f"{case.method} {case.formatted_path} → {response.status_code}"
         if os.environ.get("RAPPORT_FUZZ_TRACE"):
             print(f"{time.monotonic() - started:6.2f}s {label}", file=sys.stderr, flush=True)
+        if case.path == "/readyz" and response.status_code == 503:
+            # Not ready yet (a consumer still joining its group): its checks, a state, not an error.
+            continue
         if response.status_code >= 400 and response.headers.get("content-type") != PROBLEM_JSON:
             failures.append(f"{label}: not problem+json")
         try:
