@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import text
@@ -92,3 +92,18 @@ async def lead_forever(
             await pause()
     finally:
         await leader.release()
+
+
+@contextlib.asynccontextmanager
+async def in_background(run: Callable[[], Awaitable[None]], *, name: str) -> AsyncIterator[None]:
+    """Run a job's `run` as a task for the life of the block, then cancel it.
+
+    A job stuck on the database must not hold up the shutdown for long: it gets 5 s.
+    """
+    task = asyncio.ensure_future(run())
+    task.set_name(name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.wait({task}, timeout=5)

@@ -17,7 +17,7 @@ from services.contact.contacts.routes import router as contact_router
 from services.contact.customers.routes import router as customer_router
 from services.contact.followups.routes import router as follow_up_router
 from services.contact.kpis.routes import router as kpi_router
-from services.contact.kpis.worker import KpiRollup, running
+from services.contact.kpis.worker import KpiRollup
 from services.contact.metrics import queue_metrics
 from services.contact.privacy.routes import router as privacy_router
 from services.contact.privacy.service import call_payload_purge
@@ -29,7 +29,7 @@ from services.contact.settings import ContactSettings
 from services.contact.staffing.routes import router as staffing_router
 from services.contact.surveys.routes import router as survey_router
 from services.contact.webhooks.routes import router as webhook_router
-from services.contact.webhooks.worker import Settler, settling
+from services.contact.webhooks.worker import Settler
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts.topics import (
     CONTACT_CALLS,
@@ -37,6 +37,7 @@ from shared.contracts.topics import (
     CONTACT_ROUTING,
     CONTACT_SURVEYS,
 )
+from shared.leader import in_background
 from shared.metrics import add_metrics
 from shared.retention import Purge
 
@@ -58,7 +59,10 @@ def routing(
             settler = Settler(app.state.db, settings)
             app.state.settler = settler
             try:
-                async with running(rollup), settling(settler):
+                async with (
+                    in_background(rollup.run, name="contact-kpi-rollup"),
+                    in_background(settler.run, name="contact-settler"),
+                ):
                     yield
             finally:
                 task.cancel()

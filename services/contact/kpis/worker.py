@@ -11,9 +11,8 @@ from the same rows by the same code at query time, so a report is never behind.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 from services.contact.kpis.intervals import interval_start
 from services.contact.kpis.service import roll_up
@@ -57,15 +56,3 @@ class KpiRollup:
                 await session.commit()
             if mark is None or mark >= settled:
                 return mark
-
-
-@contextlib.asynccontextmanager
-async def running(rollup: KpiRollup) -> AsyncIterator[None]:
-    """Run the job for the life of the block."""
-    task = asyncio.create_task(rollup.run(), name="contact-kpi-rollup")
-    try:
-        yield
-    finally:
-        task.cancel()
-        # A roll-up stuck on the database must not hold up the shutdown for long.
-        await asyncio.wait({task}, timeout=5)

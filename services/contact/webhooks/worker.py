@@ -9,9 +9,8 @@ events, one committed batch at a time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 from services.contact.calls.settling import settle_due_calls
 from services.contact.contacts.connect_events import settle_due_contacts
@@ -64,15 +63,3 @@ class Settler:
                 if done < _BATCH:
                     break
         return total
-
-
-@contextlib.asynccontextmanager
-async def settling(settler: Settler) -> AsyncIterator[None]:
-    """Run the job for the life of the block."""
-    task = asyncio.create_task(settler.run(), name="contact-settler")
-    try:
-        yield
-    finally:
-        task.cancel()
-        # A pass stuck on the database must not hold up the shutdown for long.
-        await asyncio.wait({task}, timeout=5)
