@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import CommitFailedError
+from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts import registry
@@ -142,6 +142,23 @@ async def _commit(bootstrap: str, group: str, topic: str, offset: int) -> None:
     raise AssertionError(f"could not commit {offset} for {group}")
 
 
+async def _commit_as_member(runner: ConsumerRunner, topic: str, offset: int) -> None:
+    """Commit `offset` on partition 0 through `runner`'s own consumer, once it rejoined."""
+    tp = TopicPartition(topic, 0)
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        consumer = runner._consumer
+        try:
+            if consumer is not None and tp in consumer.assignment():
+                await consumer.commit({tp: offset})
+                return
+        except (CommitFailedError, KafkaError):
+            pass  # the group is rebalancing
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"could not commit {offset} on {topic}")
+        await asyncio.sleep(0.1)
+
+
 @pytest.mark.parametrize("backend", ["sqlite"])
 async def test_a_consumer_reads_a_new_log_from_its_start(
     db: Database, own_broker: Broker, topic_prefix: str
@@ -241,12 +258,25 @@ async def test_an_offset_committed_from_the_lost_log_does_not_come_back(
     after = [to_envelope(recorded_call_event(customer, n), source="tests") for n in range(10, 22)]
     await produce(own_broker.bootstrap, topic, [e.to_bytes() for e in before])
     first = runner()
+    # The consumer notices the new log only after its commit of the old batch went through,
+    # as when that commit lands first; the order is fixed here, not left to timing.
+    committed = asyncio.Event()
+    committed.set()  # closed only from the restart to the commit
+    notice = first.offsets.replaced
+
+    async def replaced_after_the_commit() -> bool:
+        await committed.wait()
+        return await notice()
+
+    first.offsets.replaced = replaced_after_the_commit  # type: ignore[method-assign]
     async with running(first):
         await eventually(lambda: len(applied) == 10, what="ten events applied")
         rewound = first.offsets.rewound
+        committed.clear()
         own_broker.restart()
         await produce(own_broker.bootstrap, topic, [])  # the topic, empty, on the new log
-        await _commit(own_broker.bootstrap, group, topic, 10)  # the batch read before the loss
+        await _commit_as_member(first, topic, 10)  # the batch read before the loss
+        committed.set()
         await eventually(
             lambda: first.offsets.rewound > rewound, timeout=20, what="the new log noticed"
         )
