@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -17,7 +17,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from shared.db import chunks
+from shared.db import chunks, utcnow
 
 
 class ServiceExport(BaseModel):
@@ -29,6 +29,18 @@ class ServiceExport(BaseModel):
     records: dict[str, list[dict[str, Any]]] = Field(
         description="Rows per kind of record (`calls`, `complaints`, …), each with every column."
     )
+
+    @classmethod
+    def of(
+        cls, service: str, customer_id: uuid.UUID, rows: Mapping[str, Iterable[object]]
+    ) -> ServiceExport:
+        """`service`'s export of `rows` (mapped rows per kind), stamped now."""
+        return cls(
+            service=service,
+            customer_id=customer_id,
+            exported_at=utcnow(),
+            records={kind: records(found) for kind, found in rows.items()},
+        )
 
 
 def record(row: object) -> dict[str, Any]:

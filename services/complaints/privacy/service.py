@@ -8,17 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.complaints.customers.repository import ids_merged_into
 from services.complaints.privacy import repository
-from shared.db import utcnow
-from shared.export import ServiceExport, records
+from shared.export import ServiceExport
 
 
 async def export_customer(session: AsyncSession, customer_id: uuid.UUID) -> ServiceExport:
     """Everything complaints keeps about a customer and the ids merged into it (maybe nothing)."""
     ids = [customer_id, *await ids_merged_into(session, customer_id)]
     rows = await repository.customer_rows(session, ids)
-    return ServiceExport(
-        service="complaints",
-        customer_id=customer_id,
-        exported_at=utcnow(),
-        records={kind: records(found) for kind, found in rows.items()},
-    )
+    return ServiceExport.of("complaints", customer_id, rows)

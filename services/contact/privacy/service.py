@@ -11,8 +11,7 @@ from services.contact.calls.service import PERSONAL_FACTS
 from services.contact.customers import repository as customers
 from services.contact.customers.service import get_customer
 from services.contact.privacy import repository
-from shared.db import utcnow
-from shared.export import ServiceExport, records
+from shared.export import ServiceExport
 from shared.retention import Purge, cutoff
 
 # What a raw provider event says about the person once its call is long over: dropped by
@@ -26,12 +25,7 @@ async def export_customer(session: AsyncSession, customer_id: uuid.UUID) -> Serv
     customer = await get_customer(session, customer_id)
     merged = await customers.merged_into(session, customer.id)
     rows = await repository.customer_rows(session, [customer.id, *(m.id for m in merged)])
-    return ServiceExport(
-        service="contact",
-        customer_id=customer.id,
-        exported_at=utcnow(),
-        records={kind: records(found) for kind, found in rows.items()},
-    )
+    return ServiceExport.of("contact", customer.id, rows)
 
 
 def call_payload_purge(days: int) -> Purge:
