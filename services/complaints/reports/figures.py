@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-import numpy as np
-
 from services.complaints.models import Complaint
 from services.complaints.reports.schemas import Percentiles
 from services.complaints.sla.deadlines import met_at
@@ -17,6 +15,8 @@ def percentiles(durations: Sequence[dt.timedelta]) -> Percentiles:
     """p50 and p90 of durations, in hours."""
     if not durations:
         return Percentiles(count=0, p50_hours=None, p90_hours=None)
+    import numpy as np  # loaded by the first report, not at every start of the service
+
     hours = np.array([d.total_seconds() / 3600 for d in durations])
     p50, p90 = np.percentile(hours, [50, 90])
     return Percentiles(

@@ -18,7 +18,6 @@ import json
 
 import httpx
 from standardwebhooks.webhooks import Webhook
-from twilio.rest import Client
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from services.contact.models import ConnectRequest
@@ -78,6 +77,8 @@ class PhoneSystem:
         )
 
         def update() -> None:
+            from twilio.rest import Client  # the REST client is large: loaded on first use
+
             client = Client(settings.twilio_account_sid, settings.twilio_auth_tokens[0])
             client.api.base_url = settings.twilio_api_base_url.rstrip("/")
             client.calls(request.provider_call_id).update(twiml=twiml)
