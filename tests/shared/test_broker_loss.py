@@ -142,6 +142,24 @@ async def _commit(bootstrap: str, group: str, topic: str, offset: int) -> None:
     raise AssertionError(f"could not commit {offset} for {group}")
 
 
+def _notices_a_new_log_only_when_set(runner: ConsumerRunner) -> asyncio.Event:
+    """An event, set to begin with, that `runner` waits for before it checks the broker's log.
+
+    Cleared across a restart, it holds the consumer's notice of the new log back until the
+    test's commit of the old batch went through: the order is fixed, not left to timing.
+    """
+    gate = asyncio.Event()
+    gate.set()
+    notice = runner.offsets.replaced
+
+    async def replaced_once_open() -> bool:
+        await gate.wait()
+        return await notice()
+
+    runner.offsets.replaced = replaced_once_open  # type: ignore[method-assign]
+    return gate
+
+
 async def _commit_as_member(runner: ConsumerRunner, topic: str, offset: int) -> None:
     """Commit `offset` on partition 0 through `runner`'s own consumer, once it rejoined."""
     tp = TopicPartition(topic, 0)
@@ -258,17 +276,7 @@ async def test_an_offset_committed_from_the_lost_log_does_not_come_back(
     after = [to_envelope(recorded_call_event(customer, n), source="tests") for n in range(10, 22)]
     await produce(own_broker.bootstrap, topic, [e.to_bytes() for e in before])
     first = runner()
-    # The consumer notices the new log only after its commit of the old batch went through,
-    # as when that commit lands first; the order is fixed here, not left to timing.
-    committed = asyncio.Event()
-    committed.set()  # closed only from the restart to the commit
-    notice = first.offsets.replaced
-
-    async def replaced_after_the_commit() -> bool:
-        await committed.wait()
-        return await notice()
-
-    first.offsets.replaced = replaced_after_the_commit  # type: ignore[method-assign]
+    committed = _notices_a_new_log_only_when_set(first)
     async with running(first):
         await eventually(lambda: len(applied) == 10, what="ten events applied")
         rewound = first.offsets.rewound
