@@ -105,13 +105,17 @@ class Ledger:
         distinct = len(set(cycled))
         # A request wrk wrote just before it stopped may be stored without its answer counted.
         least = len(set(cycled[: run["requests"]]))
-        deadline = time.monotonic() + 20
-        while True:
-            stored = asyncio.run(_count(self.url, "call_log_entry")) - self.expected
-            if least <= stored <= distinct or time.monotonic() > deadline:
+        # Requests still in flight when wrk stopped are stored after it: wait until none come.
+        deadline = time.monotonic() + 30
+        stored = -1
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            now = asyncio.run(_count(self.url, "call_log_entry")) - self.expected
+            if now == stored:
                 break
-            time.sleep(0.5)
+            stored = now
         run["stored"] = {"distinct_sent": distinct, "distinct_answered": least, "stored": stored}
+        print(name, {k: v for k, v in run.items() if k != "profile"}, flush=True)
         if not least <= stored <= distinct:
             raise RuntimeError(f"{name}: {stored} stored, {least}-{distinct} distinct sent")
         self.expected += stored
