@@ -34,9 +34,8 @@ _IN_REQUEST: ContextVar[bool] = ContextVar("in_request", default=False)
 BASE = "https://rapport.example.com"
 
 
-async def _count(url: str, data: Path, broker: str) -> dict[str, Any]:
-    secret = secrets.token_hex(32)
-    settings = ContactSettings(
+def _settings(url: str, broker: str, secret: str) -> ContactSettings:
+    return ContactSettings(
         database_url=url,
         kafka_bootstrap_servers=broker,
         kafka_topic_prefix=f"stmt{uuid.uuid4().hex[:6]}.",
@@ -44,9 +43,13 @@ async def _count(url: str, data: Path, broker: str) -> dict[str, Any]:
         twilio_auth_tokens=[TOKEN],
         log_level="WARNING",
     ).model_copy(update={"internal_token_secret": secret})
+
+
+async def _count(url: str, broker: str) -> dict[str, Any]:
+    secret = secrets.token_hex(32)
     caller = Identity(subject="bench", kind="api-key", roles=["admin"], permissions=[])
     caller.permissions.extend(sorted(PERMISSIONS))
-    app = create_app(settings)
+    app = create_app(_settings(url, broker, secret))
     kinds: Counter[str] = Counter()
     background = 0
     counting = False
@@ -112,6 +115,6 @@ def measure(data: Path, broker: str, postgres: Postgres) -> dict[str, Any]:
     """Statements, CPU and wall time per callback on SQLite and on PostgreSQL."""
     sqlite = f"sqlite+aiosqlite:///{data / 'statements.db'}"
     return {
-        "sqlite": asyncio.run(_count(sqlite, data, broker)),
-        "postgresql": asyncio.run(_count(asyncio.run(_new_database(postgres)), data, broker)),
+        "sqlite": asyncio.run(_count(sqlite, broker)),
+        "postgresql": asyncio.run(_count(asyncio.run(_new_database(postgres)), broker)),
     }
