@@ -157,7 +157,8 @@ def _system(backend: str, data: Path, broker: Broker, postgres: Postgres | None)
 
 
 def measure(backend: str, data: Path, broker: Broker, postgres: Postgres | None) -> dict[str, Any]:
-    """The echo, straight to contact and through the gateway, then each at half the rate."""
+    """The echo, straight to contact and through the gateway, then the gateway and the echo
+    at about half the rate reached; a profile of contact and the gateway on a run of its own."""
     system = _system(backend, data, broker, postgres)
     caller = Identity(
         subject="bench", kind="api-key", roles=["admin"], permissions=sorted(PERMISSIONS)
