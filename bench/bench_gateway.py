@@ -6,8 +6,6 @@ py-spy samples the processes on extra runs of their own, so sampling costs no fi
 from __future__ import annotations
 
 import contextlib
-import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -20,63 +18,17 @@ from typing import Any
 import httpx
 
 from bench import profiles
-from bench.bench_ingest import PATH, TOKEN, deliveries
 from bench.report import figure
+from bench.wrk import CONNECTIONS, PATH, SECONDS, TOKEN, costed, webhook_script, wrk
 from shared.contracts.permissions import PERMISSIONS
 from shared.identity import IDENTITY_HEADER, Identity, mint_identity_token
 from tools.services import SERVICES
 from tools.stack import Broker, free_port, stop_process, wait_for_port
 from tools.system import System
 
-SECONDS = 10
-CONNECTIONS = 16
 ROUNDS = 5
 SETTLE_SECONDS = 5
-IDLE_SECONDS = 2.0
 LIMIT = "10000000/minute"
-
-
-def wrk(
-    url: str, *, script: Path | None = None, headers: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """Requests/s and latency percentiles of one wrk run (one thread, CONNECTIONS connections)."""
-    argv = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency"]
-    for name, value in (headers or {}).items():
-        argv += ["-H", f"{name}: {value}"]
-    if script is not None:
-        argv += ["-s", str(script)]
-    out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    result: dict[str, Any] = {"requests_per_second": rps}
-    done = re.search(r"(\d+) requests in", out)
-    result["requests"] = int(done.group(1)) if done else 0
-    for pct in ("50", "99"):
-        found = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)\b", out)
-        if found:
-            scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
-            result[f"p{pct}_ms"] = round(float(found.group(1)) * scale, 2)
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    result["non_2xx"] = int(non_2xx.group(1)) if non_2xx else 0
-    return result
-
-
-def webhook_script(path: Path, public_base: str, identity: str | None = None) -> Path:
-    """A wrk Lua script cycling through pre-signed status callbacks (with the gateway's
-    identity header when the requests go straight to contact)."""
-    extra = f', ["{IDENTITY_HEADER}"] = "{identity}"' if identity else ""
-    entries = []
-    for body, signature in deliveries(public_base):
-        entries.append(f'{{"{body.decode()}", "{signature}"}}')
-    path.write_text(
-        "local items = {\n" + ",\n".join(entries) + "\n}\nlocal i = 0\n"
-        "request = function()\n  i = i % #items + 1\n"
-        '  return wrk.format("POST", "' + PATH + '", {["Content-Type"] = '
-        '"application/x-www-form-urlencoded", ["X-Twilio-Signature"] = items[i][2]'
-        + extra
-        + "}, items[i][1])\n"
-        "end\n"
-    )
-    return path
 
 
 def nginx(data: Path, upstream_port: int, identity: str) -> tuple[subprocess.Popen[bytes], int]:
@@ -157,42 +109,6 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {**ordered[len(ordered) // 2], "runs": [r["requests_per_second"] for r in runs]}
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process and its children (nginx's worker) have used so far."""
-    total = 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return total
-    return total + sum(cpu_seconds(int(child)) for child in children)
-
-
-def _costed(
-    url: str, headers: dict[str, str], processes: dict[str, int], script: Path | None = None
-) -> dict[str, Any]:
-    """One wrk run and the CPU each hop's process spent per request meanwhile (milliseconds):
-    what a hop costs, which the throughput of a loaded shared machine hides. What a process
-    spends idle (consumers polling, the relay) is measured for IDLE_SECONDS first and taken
-    off, so a slow run does not charge its requests with background work."""
-    idle = {name: cpu_seconds(pid) for name, pid in processes.items()}
-    time.sleep(IDLE_SECONDS)
-    before = {name: cpu_seconds(pid) for name, pid in processes.items()}
-    started = time.monotonic()
-    result = wrk(url, headers=headers, script=script)
-    elapsed = time.monotonic() - started
-    requests = max(1, result["requests"])
-    result["cpu_ms_per_request"] = {}
-    result["idle_cpu_share"] = {}
-    for name, pid in processes.items():
-        background = (before[name] - idle[name]) / IDLE_SECONDS
-        spent = cpu_seconds(pid) - before[name] - background * elapsed
-        result["cpu_ms_per_request"][name] = round(max(0.0, spent) * 1000 / requests, 3)
-        result["idle_cpu_share"][name] = round(background, 3)
-    return result
-
-
 # Opens what one run needs: its URL, request headers and the processes whose CPU it costs.
 Target = Callable[[], contextlib.AbstractContextManager[tuple[str, dict[str, str], dict[str, int]]]]
 
@@ -206,7 +122,7 @@ def _alternating(targets: dict[str, Target]) -> dict[str, Any]:
     for round_ in range(ROUNDS):
         for name in names if round_ % 2 == 0 else names[::-1]:
             with targets[name]() as (url, headers, processes):
-                run = _costed(url, headers, processes)
+                run = costed(url, headers, processes)
             if run["non_2xx"]:
                 raise RuntimeError(f"{name}: {run['non_2xx']} answers were not 2xx")
             runs[name].append(run)
@@ -266,11 +182,11 @@ def measure(data: Path, broker: Broker) -> dict[str, Any]:
         system.start()
         by_name = {p.info.name: p for p in system.processes}
         gateway, contact = by_name["gateway"].url, by_name["contact"].url
-        script = webhook_script(data / "direct.lua", gateway, mint("contact"))
+        script, _ = webhook_script(data / "direct.lua", gateway, mint("contact"))
         pids = {n: by_name[n].process.pid for n in ("gateway", "contact")}
-        direct = _costed(contact + PATH, {}, {"contact": pids["contact"]}, script)
-        gw_script = webhook_script(data / "gw.lua", gateway)
-        through = _costed(gateway + PATH, {}, pids, gw_script)
+        direct = costed(contact + PATH, {}, {"contact": pids["contact"]}, script)
+        gw_script, _ = webhook_script(data / "gw.lua", gateway)
+        through = costed(gateway + PATH, {}, pids, gw_script)
         # Sampling costs CPU: the profile is taken on a run of its own (repeated deliveries).
         with profiles.sampling(data, pids, SECONDS - 2) as prof:
             wrk(gateway + PATH, script=gw_script)

@@ -21,9 +21,12 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    inspect,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -33,7 +36,14 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    make_transient_to_detached,
+    mapped_column,
+)
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -340,6 +350,36 @@ async def try_insert(session: AsyncSession, row: object) -> bool:
             await session.flush()
     except IntegrityError:
         return False
+    return True
+
+
+async def insert_if_absent(session: AsyncSession, row: object) -> bool:
+    """Insert `row` unless a row already holds one of its unique keys; True if it was inserted.
+
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING` (PostgreSQL and SQLite): no savepoint, and
+    nothing read back. Columns left unset get their Python default (or None) first. An inserted
+    row joins the session as if loaded, so later changes to it flush as updates; a refused one
+    does not.
+    """
+    state = inspect(row)
+    table = state.mapper.local_table
+    values: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        column = attr.columns[0]
+        if attr.key not in state.dict and column.server_default is None:
+            # Set here rather than by the database, so the row needs no reading back.
+            arg: Any = getattr(column.default, "arg", None)
+            setattr(row, attr.key, arg(None) if callable(arg) else arg)
+        if attr.key in state.dict:
+            values[column.name] = state.dict[attr.key]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    primary_key = list(table.primary_key.columns)
+    statement = insert(table).values(values).on_conflict_do_nothing().returning(*primary_key)
+    if (await session.execute(statement)).first() is None:
+        return False
+    make_transient_to_detached(row)
+    session.add(row)
     return True
 
 

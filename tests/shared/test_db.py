@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from shared.db import Database, OutboxMessage, PlumbingBase
+from shared.db import Database, OutboxMessage, PlumbingBase, ProcessedEvent, insert_if_absent
 from tools.services import SERVICES
 
 
@@ -38,6 +38,36 @@ async def test_timestamps_come_back_aware_and_in_utc(make_database: Callable[[st
 
     assert stored == created
     assert stored is not None and stored.utcoffset() == dt.timedelta(0)
+
+
+async def test_insert_if_absent_inserts_once_and_keeps_the_transaction(
+    make_database: Callable[[str], str],
+) -> None:
+    db = Database(make_database("gateway"))
+    later = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    try:
+        async with db.sessionmaker() as session:
+            first = ProcessedEvent(consumer="c", event_id="1")
+            assert await insert_if_absent(session, first)
+            assert first.processed_at is not None  # the Python default, set before the insert
+            # The same key again is refused without failing the transaction.
+            assert not await insert_if_absent(session, ProcessedEvent(consumer="c", event_id="1"))
+            assert await insert_if_absent(session, ProcessedEvent(consumer="c", event_id="2"))
+            first.processed_at = later  # the inserted row is in the session: an update
+            await session.commit()
+        async with db.sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(ProcessedEvent.event_id, ProcessedEvent.processed_at).order_by(
+                        ProcessedEvent.event_id
+                    )
+                )
+            ).all()
+    finally:
+        await db.dispose()
+
+    assert [r.event_id for r in rows] == ["1", "2"]
+    assert rows[0].processed_at == later
 
 
 async def test_naive_timestamps_are_refused(make_database: Callable[[str], str]) -> None:

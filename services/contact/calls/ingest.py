@@ -18,7 +18,7 @@ from services.contact.errors import InvalidWebhookError
 from services.contact.models import Call, CallLogEntry, fit
 from services.contact.routing.lines import follow_call
 from services.contact.settings import ContactSettings
-from shared.db import insert_or_get, utcnow
+from shared.db import insert_if_absent, utcnow
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -81,42 +81,107 @@ async def ingest(
     does not depend on the order they arrived in. A call held for a shared number publishes
     nothing until it has a customer; then it publishes what it missed. A queued call enters its
     queue's line; one that connects or ends leaves it.
+
+    One read fetches the call, row-locked, with its stored events: a repeat is one of them, and
+    the call is folded from them and the new one without reading back what was written.
     """
-    region = settings.default_region
     _check_ids(event)
-    existing = await repository.find_log_entry(session, event.provider, event.dedup_key)
-    if existing is not None:
-        return await _duplicate(session, existing)
-    phone = (
-        None if event.customer_phone is None else phone_or_none(event.customer_phone, region=region)
+    region = settings.default_region
+    raw = event.customer_phone
+    phone = None if raw is None else phone_or_none(raw, region=region)
+    found = await repository.lock_call_with_entries(session, event.provider, event.provider_call_id)
+    if found is None:
+        return await _first_event(session, event, phone, settings, publishing)
+    return await _next_event(session, event, phone, found, settings, publishing)
+
+
+async def _first_event(
+    session: AsyncSession,
+    event: NormalizedEvent,
+    phone: str | None,
+    settings: ContactSettings,
+    publishing: Publishing,
+) -> Ingested:
+    """The call's first event: its customer, then the call and the event, each one insert.
+
+    Customers are resolved before the call row exists: nothing of the call is locked while
+    they are, as for any event that decides whose call it is.
+    """
+    stored = await repository.find_log_entry(session, event.provider, event.dedup_key)
+    if stored is not None:
+        return await _duplicate(session, stored)  # the key is stored under another call
+    waits = _waits(settings, publishing)
+    caller = await _caller_for(session, event, phone, waits=waits)
+    call = Call(
+        id=uuid.uuid4(),
+        provider=event.provider,
+        provider_call_id=event.provider_call_id,
+        state="initiated",
+        started_at=event.occurred_at,
+        ivr_path=[],
+        legs=[],
+        announced=[],
     )
-    # Customers (and their identity rows) are resolved before the call row is locked: one lock
-    # order for every request, so concurrent events of calls sharing a number cannot deadlock.
-    known = await repository.find_call(session, event.provider, event.provider_call_id)
-    waits = settings.call_settle_seconds > 0 and publishing.lifecycle
-    rehomes = _rehomes(event, known, phone)
-    caller = await _caller_for(session, event, phone, waits=waits) if rehomes else None
-    call, created = await _open_call(session, event, caller)
+    _identify(call, caller)
+    entry = _log_entry(event, call, settings.default_region, publishing)
+    _fold(call, [entry])
+    if waits:
+        call.settles_at = _settle_time(settings)
+    if not await insert_if_absent(session, call):
+        # A concurrent first event created the call: this one is its next event.
+        found = await repository.lock_call_with_entries(
+            session, event.provider, event.provider_call_id
+        )
+        assert found is not None
+        return await _next_event(session, event, phone, found, settings, publishing)
+    if not await insert_if_absent(session, entry):
+        return await _stored_elsewhere(session, event)
+    await _follow_and_publish(session, call, settings, publishing, NewEntry(entry, True))
+    return _stored(event, call, phone)
+
+
+async def _next_event(
+    session: AsyncSession,
+    event: NormalizedEvent,
+    phone: str | None,
+    found: tuple[Call, list[CallLogEntry]],
+    settings: ContactSettings,
+    publishing: Publishing,
+) -> Ingested:
+    """A further event of a stored call, held row-locked with its events: a repeat changes
+    nothing; a new one is inserted, and the call folded from its events and this one."""
+    call, entries = found
+    if any(stored.dedup_key == event.dedup_key for stored in entries):
+        return Ingested(call=call, duplicate=True)
+    entry = _log_entry(event, call, settings.default_region, publishing)
+    if not await insert_if_absent(session, entry):
+        return await _stored_elsewhere(session, event)
     # A call that had its customer before this event has published all its earlier events.
-    caught_up = created or call.customer_id is not None
-    if (
-        not created
-        and caller is not None
-        and phone is not None
-        and not event.facts.get("child_leg")
-    ):
-        # The root leg's caller id decides whose call it is, whatever arrived first.
+    caught_up = call.customer_id is not None
+    if _rehomes(event, call, phone):
+        # The root leg's caller id decides whose call it is, whatever arrived first. Only
+        # reads and, for an unknown number, the insert of a new prospect happen under the
+        # call's lock: nothing here waits for a lock that a customer's change holds.
+        caller = await _caller_for(session, event, phone, waits=_waits(settings, publishing))
         _identify(call, caller)
-    entry, stored = await insert_or_get(
-        session,
-        _log_entry(event, call, region, publishing),
-        lambda: repository.find_log_entry(session, event.provider, event.dedup_key),
+    _fold(call, [*entries, entry])
+    if _waits(settings, publishing):
+        call.settles_at = _settle_time(settings)
+    await _follow_and_publish(
+        session, call, settings, publishing, NewEntry(entry, False) if caught_up else None
     )
-    if not stored:
-        return await _duplicate(session, entry)
-    await refold(session, call)
-    await follow_call(session, settings, call)
-    await _publish_or_wait(session, call, settings, publishing, NewEntry(entry, created), caught_up)
+    return _stored(event, call, phone)
+
+
+async def _stored_elsewhere(session: AsyncSession, event: NormalizedEvent) -> Ingested:
+    """The event's key turned out to be stored under another call (a provider reusing an event
+    id, or a concurrent request): a repeat of that call's event."""
+    stored = await repository.find_log_entry(session, event.provider, event.dedup_key)
+    assert stored is not None
+    return await _duplicate(session, stored)
+
+
+def _stored(event: NormalizedEvent, call: Call, phone: str | None) -> Ingested:
     log.info(
         "call_event_stored",
         provider=event.provider,
@@ -128,21 +193,29 @@ async def ingest(
     return Ingested(call=call, duplicate=False)
 
 
-async def _publish_or_wait(
+def _waits(settings: ContactSettings, publishing: Publishing) -> bool:
+    """True when the call publishes once its events have settled, not at once."""
+    return settings.call_settle_seconds > 0 and publishing.lifecycle
+
+
+def _settle_time(settings: ContactSettings) -> dt.datetime:
+    # Each event arriving within the window pushes the time back.
+    return utcnow() + dt.timedelta(seconds=settings.call_settle_seconds)
+
+
+async def _follow_and_publish(
     session: AsyncSession,
     call: Call,
     settings: ContactSettings,
     publishing: Publishing,
-    new_entry: NewEntry,
-    caught_up: bool,
+    new_entry: NewEntry | None,
 ) -> None:
-    """Publish what the call owes now, or, for a provider event with a settle window, once the
-    call has been quiet that long: each event arriving meanwhile pushes the time back."""
-    if settings.call_settle_seconds > 0 and publishing.lifecycle:
-        call.settles_at = utcnow() + dt.timedelta(seconds=settings.call_settle_seconds)
-        await session.flush()
-    else:
-        await announce(session, call, publishing, new_entry=new_entry if caught_up else None)
+    """Keep the call's place in line in step, and publish what it owes now unless it waits
+    for its settle window; the call's changes go out in one update."""
+    await follow_call(session, settings, call)
+    if not _waits(settings, publishing):
+        await announce(session, call, publishing, new_entry=new_entry)
+    await session.flush()
 
 
 def _check_ids(event: NormalizedEvent) -> None:
@@ -200,32 +273,6 @@ def _identify(call: Call, caller: Caller) -> None:
         call.identification = "pending" if caller.pending else "held"
 
 
-async def _open_call(
-    session: AsyncSession, event: NormalizedEvent, caller: Caller | None
-) -> tuple[Call, bool]:
-    """The event's call, row-locked; a new one when it is the call's first event."""
-    call = await repository.lock_call(session, event.provider, event.provider_call_id)
-    if call is not None:
-        return call, False
-    assert caller is not None, "a new call needs its caller"
-    call = Call(
-        id=uuid.uuid4(),
-        provider=event.provider,
-        provider_call_id=event.provider_call_id,
-        state="initiated",
-        started_at=event.occurred_at,
-        ivr_path=[],
-        legs=[],
-        announced=[],
-    )
-    _identify(call, caller)
-    return await insert_or_get(
-        session,
-        call,
-        lambda: repository.lock_call(session, event.provider, event.provider_call_id),
-    )
-
-
 def _log_entry(
     event: NormalizedEvent, call: Call, region: str, publishing: Publishing
 ) -> CallLogEntry:
@@ -255,9 +302,8 @@ def _normalise_parties(event: NormalizedEvent, region: str) -> dict[str, Any]:
     return facts
 
 
-async def refold(session: AsyncSession, call: Call) -> Projection:
+def _fold(call: Call, entries: list[CallLogEntry]) -> Projection:
     """Recompute the call from every stored event of it."""
-    entries = await repository.log_entries(session, call.id)
     projection = project(
         LoggedEvent(
             dedup_key=e.dedup_key,
@@ -280,5 +326,4 @@ async def refold(session: AsyncSession, call: Call) -> Projection:
     if projection.started_at is not None:
         call.started_at = projection.started_at
     call.updated_at = utcnow()
-    await session.flush()
     return projection

@@ -30,10 +30,23 @@ async def find_call(session: AsyncSession, provider: str, provider_call_id: str)
     return result.first()
 
 
-async def lock_call(session: AsyncSession, provider: str, provider_call_id: str) -> Call | None:
-    """The call a provider knows by `provider_call_id`, row-locked and freshly read."""
-    query = select(Call).where(Call.provider == provider, Call.provider_call_id == provider_call_id)
-    return (await session.scalars(_locked(query))).first()
+async def lock_call_with_entries(
+    session: AsyncSession, provider: str, provider_call_id: str
+) -> tuple[Call, list[CallLogEntry]] | None:
+    """The call a provider knows by `provider_call_id`, row-locked and freshly read, with its
+    stored events oldest first: one query (the lock is on the call's row alone)."""
+    query = (
+        select(Call, CallLogEntry)
+        .outerjoin(CallLogEntry, CallLogEntry.call_id == Call.id)
+        .where(Call.provider == provider, Call.provider_call_id == provider_call_id)
+        .order_by(*_LOG_ORDER)
+        .with_for_update(of=Call)
+        .execution_options(populate_existing=True)
+    )
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return None
+    return rows[0][0], [entry for _, entry in rows if entry is not None]
 
 
 async def find_call_by_id(session: AsyncSession, call_id: uuid.UUID) -> Call | None:

@@ -124,6 +124,8 @@ def _rank(tier: str | None) -> int:
 
 async def follow_call(session: AsyncSession, settings: ContactSettings, call: Call) -> None:
     """Keep a call's place in line in step with the call: in while queued, out once not."""
+    if call.queued_at is None and call.state not in _WAITING_CALL_STATES:
+        return  # never queued, so never in a line: nothing to look up
     item = await repository.item_for_call(session, call.id)
     if call.state in _WAITING_CALL_STATES and item is None and call.ended_at is None:
         await enter_line(
