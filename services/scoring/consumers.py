@@ -79,7 +79,19 @@ def handlers(scorer: Scorer) -> dict[str, Handler]:
         session: AsyncSession, events: list[tuple[TransactionRecordedV1, CloudEvent]]
     ) -> None:
         """Apply orders and refunds (once per transaction id); rescore each customer once."""
-        items = [Transaction(**event.model_dump()) for event, _ in events]
+        items = [
+            Transaction(
+                e.transaction_id,
+                e.customer_id,
+                e.kind,
+                e.amount,
+                e.currency,
+                e.occurred_at,
+                e.refers_to,
+                e.discount,
+            )
+            for e, _ in events
+        ]
         limit = scorer.settings.max_batch_transactions
         for start in range(0, len(items), limit):
             # A published refund is a fact even if its order predates what Rapport recorded.
