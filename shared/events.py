@@ -259,15 +259,15 @@ class EnvelopeWriter:
             k: v for k in ("traceparent", "tracestate") if (v := getattr(shared, k)) is not None
         }
 
-    def write(self, event: Event, *, event_id: str, time: dt.datetime) -> bytes:
-        """The record value of `event` with this id and time."""
+    def write(self, event: Event, *, event_id: str, time: dt.datetime | None = None) -> bytes:
+        """The record value of `event` with this id and time (now if none)."""
         subject = event.subject()
         envelope: dict[str, Any] = {
             "specversion": "1.0",
             "id": event_id,
             "source": self.source,
             "type": event.type,
-            "time": time,
+            "time": time or dt.datetime.now(dt.UTC),
         }
         if subject is not None:
             envelope["subject"] = subject

@@ -32,7 +32,6 @@ log = get_logger(__name__)
 # Key of the PostgreSQL advisory lock that makes one relay per database the active one.
 _RELAY_LOCK_KEY = 0x52415050  # "RAPP"
 _HEADERS = [("content-type", CONTENT_TYPE.encode())]
-_OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
 class _Row(NamedTuple):
@@ -78,32 +77,25 @@ async def stage_event(
 
 
 async def stage_events(session: AsyncSession, events: Sequence[Event], *, source: str) -> int:
-    """Write many events to the outbox in one statement, in order; the relay publishes them.
-
-    Each is keyed by its subject. Rows go straight in (no ORM objects, no envelope objects:
-    each record value is serialised once), so a caller staging thousands of events pays for
-    one insert.
-    """
+    """Write many events to the outbox in one statement, in order, each keyed by its subject;
+    the relay publishes them. Rows go straight in, each record value serialised once."""
     if not events:
         return 0
     writer = EnvelopeWriter(source=source, correlation_id=current_request_id())
     now = utcnow()
-    rows = []
-    for event, event_id in zip(events, new_event_ids(len(events)), strict=True):
-        rows.append(
-            {
-                "event_id": event_id,
-                "event_type": event.type,
-                "topic": event.topic,
-                "key": event.subject(),
-                "payload": writer.write(
-                    event, event_id=event_id, time=dt.datetime.now(dt.UTC)
-                ).decode(),
-                "created_at": now,
-                "attempts": 0,
-            }
-        )
-    await session.execute(insert(_OUTBOX), rows)
+    rows = [
+        {
+            "event_id": event_id,
+            "event_type": event.type,
+            "topic": event.topic,
+            "key": event.subject(),
+            "payload": writer.write(event, event_id=event_id).decode(),
+            "created_at": now,
+            "attempts": 0,
+        }
+        for event, event_id in zip(events, new_event_ids(len(events)), strict=True)
+    ]
+    await session.execute(insert(cast(Table, OutboxMessage.__table__)), rows)
     return len(rows)
 
 
