@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from shared.logging import get_logger, request_id_var
 from shared.offsets import OffsetGuard
 
 log = get_logger(__name__)
+_PROCESSED = cast(Table, ProcessedEvent.__table__)
 
 Handler = Callable[[AsyncSession, Any, CloudEvent], Awaitable[None]]
 BatchFunction = Callable[[AsyncSession, list[tuple[Any, CloudEvent]]], Awaitable[None]]
@@ -64,7 +65,7 @@ async def claim_many(session: AsyncSession, *, consumer: str, event_ids: list[st
         # One statement for the poll; a concurrent duplicate fails here, on the primary key.
         now = utcnow()
         claimed = [{"consumer": consumer, "event_id": e, "processed_at": now} for e in fresh]
-        await session.execute(insert(ProcessedEvent), claimed)
+        await session.execute(insert(_PROCESSED), claimed)
     return set(fresh)
 
 

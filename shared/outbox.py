@@ -7,15 +7,22 @@ import contextlib
 import datetime as dt
 import time
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shared.db import Database, OutboxMessage, is_sqlite, mark_unpublished, utcnow
-from shared.events import CONTENT_TYPE, CloudEvent, Event, to_envelope
+from shared.events import (
+    CONTENT_TYPE,
+    CloudEvent,
+    EnvelopeWriter,
+    Event,
+    new_event_ids,
+    to_envelope,
+)
 from shared.incarnation import BrokerIncarnation, LogState
 from shared.kafka import ensure_topics, make_producer
 from shared.logging import current_request_id, get_logger
@@ -70,30 +77,25 @@ async def stage_event(
 
 
 async def stage_events(session: AsyncSession, events: Sequence[Event], *, source: str) -> int:
-    """Write many events to the outbox in one statement, in order; the relay publishes them.
-
-    Each is keyed by its subject. Rows go straight in (no ORM objects), so a caller staging
-    thousands of events pays for one insert.
-    """
+    """Write many events to the outbox in one statement, in order, each keyed by its subject;
+    the relay publishes them. Rows go straight in, each record value serialised once."""
     if not events:
         return 0
-    request_id = current_request_id()
+    writer = EnvelopeWriter(source=source, correlation_id=current_request_id())
     now = utcnow()
-    rows = []
-    for event in events:
-        envelope = to_envelope(event, source=source, correlation_id=request_id)
-        rows.append(
-            {
-                "event_id": envelope.id,
-                "event_type": envelope.type,
-                "topic": event.topic,
-                "key": envelope.subject,
-                "payload": envelope.to_bytes().decode(),
-                "created_at": now,
-                "attempts": 0,
-            }
-        )
-    await session.execute(insert(OutboxMessage), rows)
+    rows = [
+        {
+            "event_id": event_id,
+            "event_type": event.type,
+            "topic": event.topic,
+            "key": event.subject(),
+            "payload": writer.write(event, event_id=event_id).decode(),
+            "created_at": now,
+            "attempts": 0,
+        }
+        for event, event_id in zip(events, new_event_ids(len(events)), strict=True)
+    ]
+    await session.execute(insert(cast(Table, OutboxMessage.__table__)), rows)
     return len(rows)
 
 

@@ -79,7 +79,7 @@ def handlers(scorer: Scorer) -> dict[str, Handler]:
         session: AsyncSession, events: list[tuple[TransactionRecordedV1, CloudEvent]]
     ) -> None:
         """Apply orders and refunds (once per transaction id); rescore each customer once."""
-        items = [Transaction(**event.model_dump()) for event, _ in events]
+        items = [transaction_of(event) for event, _ in events]
         limit = scorer.settings.max_batch_transactions
         for start in range(0, len(items), limit):
             # A published refund is a fact even if its order predates what Rapport recorded.
@@ -127,6 +127,20 @@ def handlers(scorer: Scorer) -> dict[str, Handler]:
     out[CustomersMergedV1.type] = on_customers_merged
     out[CustomerDeletedV1.type] = on_customer_deleted
     return out
+
+
+def transaction_of(e: TransactionRecordedV1) -> Transaction:
+    """The transaction an event records (field by field: no dump of the event)."""
+    return Transaction(
+        e.transaction_id,
+        e.customer_id,
+        e.kind,
+        e.amount,
+        e.currency,
+        e.occurred_at,
+        e.refers_to,
+        e.discount,
+    )
 
 
 def complaint_change(event: Any) -> ComplaintChange:

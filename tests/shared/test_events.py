@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from shared.contracts import registry as project_registry
-from shared.events import CloudEvent, Event, EventRegistry, UndecodableEventError, to_envelope
+from shared.contracts.commerce import TransactionRecordedV1
+from shared.contracts.scoring import (
+    ChurnRiskRaisedV1,
+    CustomerScoredV1,
+    CustomerStateChangedV1,
+    TierChangedV1,
+)
+from shared.events import (
+    CloudEvent,
+    EnvelopeWriter,
+    Event,
+    EventRegistry,
+    UndecodableEventError,
+    to_envelope,
+)
 from tools.export_events import rendered, stale
 
 local = EventRegistry()
@@ -77,6 +93,87 @@ def test_an_envelope_survives_the_wire() -> None:
     assert back.subject == back.partitionkey == "c-1"
     assert back.dataversion == 3
     assert back.time.tzinfo is not None
+
+
+class NoSubjectV1(Event):
+    """An event about no customer."""
+
+    type = "tests.no_subject"
+    version = 1
+    topic = "tests.notes"
+
+    ratio: float
+    items: list[str]
+
+
+def _wire_events() -> list[Event]:
+    customer, at = uuid.UUID(int=42), dt.datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=dt.UTC)
+    return [
+        CustomerScoredV1(customer_id=customer, churn_risk=0.1234567, scored_at=at),
+        CustomerScoredV1(
+            customer_id=customer,
+            tier="gold",
+            clv=1e-7,
+            churn_risk=1.0,
+            rfm_segment="Can't lose them",
+            lifecycle_stage="decline",
+            scored_at=at.astimezone(dt.timezone(dt.timedelta(hours=8))),
+        ),
+        TierChangedV1(
+            customer_id=customer,
+            previous_tier=None,
+            tier="iron",
+            clv=123456789.123456,
+            churn_risk=0.0,
+            changed_at=at,
+        ),
+        ChurnRiskRaisedV1(
+            customer_id=customer,
+            previous_risk=0.5,
+            churn_risk=0.75,
+            threshold=0.7,
+            reasons=["overdue", "open-complaints"],
+            raised_at=at,
+        ),
+        CustomerStateChangedV1(
+            customer_id=customer,
+            previous_state="current",
+            state="lost",
+            transition="churned",
+            occurred_at=at,
+            causes=["lapsed"],
+        ),
+        TransactionRecordedV1(
+            transaction_id="t-1", customer_id=customer, amount=Decimal("12.50"), occurred_at=at
+        ),
+        NoteTakenV3(customer_id="c-1", body='héllo 你好 "q" \\ \t', language="fr", channel="x"),
+        NoSubjectV1(ratio=float("inf"), items=[]),
+    ]
+
+
+@pytest.mark.parametrize("correlation_id", [None, "req-1", ""])
+@pytest.mark.parametrize(
+    "trace",
+    [{}, {"traceparent": "00-" + "1" * 32 + "-" + "2" * 16 + "-01", "tracestate": "k=v"}],
+    ids=["untraced", "traced"],
+)
+def test_the_envelope_writer_writes_the_bytes_of_the_envelope(
+    correlation_id: str | None, trace: dict[str, str]
+) -> None:
+    writer = EnvelopeWriter(source="tests", correlation_id=correlation_id, trace_context=trace)
+    at = dt.datetime(2026, 3, 4, 5, 6, 7, 123, tzinfo=dt.UTC)
+
+    for i, event in enumerate(_wire_events()):
+        envelope = to_envelope(
+            event, source="tests", event_id=f"e-{i}", time=at, correlation_id=correlation_id
+        ).model_copy(update=trace)
+
+        assert writer.write(event, event_id=f"e-{i}", time=at) == envelope.to_bytes()
+
+
+def test_the_envelope_writer_refuses_what_an_envelope_refuses() -> None:
+    with pytest.raises(ValueError, match="traceparent"):
+        EnvelopeWriter(source="tests", trace_context={"traceparent": "x" * 300})
 
 
 def test_old_versions_are_upcast_to_the_newest() -> None:

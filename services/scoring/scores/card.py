@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.scoring.model import btyd
-from services.scoring.model.btyd import Array
-from services.scoring.model.history import History, history_of
+from services.scoring.model.history import History
 from services.scoring.model.snapshot import PopulationModel
 from services.scoring.models import CustomerStats
 from services.scoring.scores import churn, rfm, value
+from services.scoring.scores.batch import Batch, batch_of
 from services.scoring.scores.churn import Reason
 from services.scoring.scores.lifecycle import lifecycle_stage
 from services.scoring.scores.policy import Policy
@@ -101,18 +100,6 @@ class ScoreCard:
     lifecycle: Lifecycle
 
 
-@dataclass
-class _Batch:
-    """Vectorised model outputs for several customers at once."""
-
-    h: History
-    ratios: Array
-    values: value.ValueScores | None = None
-    p_sched: Array | None = None
-    tiers: list[Tier] | None = None
-    rfm: tuple[Array, Array, Array] | None = None
-
-
 def score_cards(
     stats: Sequence[CustomerStats],
     model: PopulationModel | None,
@@ -122,8 +109,8 @@ def score_cards(
     """All scores of several customers, computed together from statistics and `now`."""
     if not stats:
         return []
-    batch = _batch(stats, model, policy, now)
-    return [_card(row, i, batch, model, policy, now) for i, row in enumerate(stats)]
+    batch = batch_of(stats, model, policy, now)
+    return [card_of(row, i, batch, model, policy, now) for i, row in enumerate(stats)]
 
 
 def score_card(
@@ -131,26 +118,6 @@ def score_card(
 ) -> ScoreCard:
     """All scores of one customer, computed from stored statistics and `now`."""
     return score_cards([stats], model, policy, now)[0]
-
-
-def _batch(
-    stats: Sequence[CustomerStats],
-    model: PopulationModel | None,
-    policy: Policy,
-    now: dt.datetime,
-) -> _Batch:
-    h = history_of(stats, now.date())
-    out = _Batch(h=h, ratios=churn.overdue_ratios(h))
-    if model is not None:
-        serving = value.cost_per_purchase(stats, h, policy)
-        out.values = value.value_scores(model, h, policy, serving)
-        out.p_sched = btyd.probability_no_purchase(
-            model.bg, policy.churn_horizon_weeks, h.x, h.t_x, churn.on_schedule_age(h)
-        )
-        out.tiers = value.tiers(out.values.clv, model.tier_thresholds)
-        if rfm.has_edges(model.rfm_edges):
-            out.rfm = rfm.rfm_scores(h, model.rfm_edges)
-    return out
 
 
 def _purchases(stats: CustomerStats, h: History, i: int) -> Purchases:
@@ -171,14 +138,15 @@ def _purchases(stats: CustomerStats, h: History, i: int) -> Purchases:
     )
 
 
-def _card(
+def card_of(
     stats: CustomerStats,
     i: int,
-    batch: _Batch,
+    batch: Batch,
     model: PopulationModel | None,
     policy: Policy,
     now: dt.datetime,
 ) -> ScoreCard:
+    """The score card of `stats`, entry `i` of `batch`, with every reason."""
     x = float(batch.h.x[i])
     raw_ratio = float(batch.ratios[i])
     ratio = None if math.isnan(raw_ratio) else raw_ratio
@@ -211,7 +179,7 @@ def _card(
 
 
 def _value(
-    model: PopulationModel, batch: _Batch, i: int, policy: Policy, ratio: float | None
+    model: PopulationModel, batch: Batch, i: int, policy: Policy, ratio: float | None
 ) -> tuple[Value, float, list[Reason]]:
     v, h = batch.values, batch.h
     assert v is not None and batch.tiers is not None and batch.p_sched is not None
@@ -253,7 +221,7 @@ def _value(
     return worth, p_none, parts
 
 
-def _rfm(model: PopulationModel, batch: _Batch, i: int) -> Rfm | None:
+def _rfm(model: PopulationModel, batch: Batch, i: int) -> Rfm | None:
     if batch.rfm is None:
         return None
     r, f, m = (int(a[i]) for a in batch.rfm)

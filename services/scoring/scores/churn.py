@@ -188,8 +188,8 @@ def churn_risk(purchase_parts: list[Reason], signals: Signals, now: dt.datetime)
     )
 
 
-def service_risk(rows: Sequence[Any], now: dt.datetime) -> Array:
-    """The complaint and satisfaction part of churn risk of many customers, as `churn_risk`."""
+def service_weights(rows: Sequence[Any], now: dt.datetime) -> list[Array]:
+    """Each service signal's weight for many customers, in the order `churn_risk` combines them."""
     n = len(rows)
     open_ = np.array([r.complaints_open for r in rows], dtype=np.float64).reshape(n)
     days = np.array(
@@ -199,17 +199,39 @@ def service_risk(rows: Sequence[Any], now: dt.datetime) -> Array:
     csat = np.array([NOT_ASKED if r.last_csat is None else r.last_csat for r in rows]).reshape(n)
     nps = np.array([NOT_ASKED if r.last_nps is None else r.last_nps for r in rows]).reshape(n)
     quality = np.array([r.last_quality for r in rows], dtype=object).reshape(n)
-    parts = [
+    return [
         open_complaints_weight(open_),
         recent_complaint_weight(open_, days),
         csat_weight(csat),
         nps_weight(nps),
         quality_weight(quality),
     ]
-    keep = np.ones(n)
-    for part in parts:
+
+
+def service_risk(rows: Sequence[Any], now: dt.datetime) -> Array:
+    """The complaint and satisfaction part of churn risk of many customers, as `churn_risk`."""
+    keep = np.ones(len(rows))
+    for part in service_weights(rows, now):
         keep *= 1 - part
     return np.asarray(1 - keep, dtype=np.float64)
+
+
+def purchase_base(p_none: Array, on_schedule: Array, x: Array, overdue_ratio: Array) -> Array:
+    """What `purchase_reasons` add up to for many customers, step for step in floating point:
+    the on-schedule part, plus the overdue part when there is a usual gap (ratio not NaN)."""
+    pattern = np.where(p_none < on_schedule, p_none, on_schedule)
+    overdue = (p_none > on_schedule) & ~np.isnan(overdue_ratio)
+    repeat = np.where(overdue, pattern + (p_none - on_schedule), pattern)
+    return np.asarray(np.where(x == 0, p_none, repeat), dtype=np.float64)
+
+
+def churn_risks(base: Array, rows: Sequence[Any], now: dt.datetime) -> list[float]:
+    """`churn_risk(...).risk` of many customers: the purchase-based risk `base` of each combined
+    with their service signals (noisy-or, in the same order), clipped and rounded the same."""
+    keep = 1 - np.asarray(base, dtype=np.float64)
+    for part in service_weights(rows, now):
+        keep = keep * (1 - part)
+    return [round(min(max(risk, 0.0), 1.0), 6) for risk in (1 - keep).tolist()]
 
 
 def model_risk_vector(model: PopulationModel, h: History, policy: Policy) -> Array:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from typing import get_args
 
+import numpy as np
+
+from services.scoring.model.btyd import Array
 from shared.contracts.scoring import LifecycleStage
 
 # Repeat-purchase days from which a relationship counts as stable rather than forming.
@@ -28,3 +31,15 @@ def lifecycle_stage(
     if x < STABILITY_MIN_REPEATS:
         return "formation", f"{int(x)} repeat purchase day(s), fewer than {STABILITY_MIN_REPEATS}"
     return "stability", f"{int(x)} repeat purchase days and churn risk below {threshold:.2f}"
+
+
+def lifecycle_stages(
+    purchase_days: Array, x: Array, risk: Array, overdue_ratio: Array, threshold: float
+) -> list[LifecycleStage]:
+    """`lifecycle_stage` of many customers (a NaN ratio is no usual gap), without the rules."""
+    with np.errstate(invalid="ignore"):
+        overdue = ~np.isnan(overdue_ratio) & (overdue_ratio >= 2)
+    conditions = [purchase_days == 0, risk >= threshold, overdue, x == 0, x < STABILITY_MIN_REPEATS]
+    choices = ["exploration", "decline", "decline", "exploration", "formation"]
+    stages: list[LifecycleStage] = np.select(conditions, choices, "stability").tolist()
+    return stages

@@ -7,10 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from services.scoring.model.snapshot import PopulationModel
 from services.scoring.models import CustomerStats
+from services.scoring.scores import churn, rfm
+from services.scoring.scores.batch import Batch
 from services.scoring.scores.card import ScoreCard
+from services.scoring.scores.lifecycle import lifecycle_stages
+from services.scoring.scores.policy import Policy
 from services.scoring.settings import ScoringSettings
 from shared.contracts.scoring import (
     ChurnRiskRaisedV1,
@@ -44,15 +52,48 @@ def published_scores(card: ScoreCard) -> PublishedScores:
     )
 
 
+def published_many(
+    stats: Sequence[CustomerStats],
+    batch: Batch,
+    model: PopulationModel | None,
+    policy: Policy,
+    now: dt.datetime,
+) -> list[PublishedScores]:
+    """`published_scores` of each customer's card, computed over the batch's arrays without
+    building the cards: the same numbers, float step for float step."""
+    h, n = batch.h, len(stats)
+    tiers: list[Tier | None] = [None] * n
+    clvs: list[float | None] = [None] * n
+    segments: list[str | None] = [None] * n
+    base = np.zeros(n)
+    if model is not None:
+        v, p_sched, found = batch.values, batch.p_sched, batch.tiers
+        assert v is not None and p_sched is not None and found is not None
+        scored = h.purchase_days > 0
+        parts = churn.purchase_base(v.p_no_purchase, p_sched, h.x, batch.ratios)
+        base = np.where(scored, parts, 0.0)
+        clv = v.clv.tolist()
+        named = rfm.rfm_segments(batch.rfm) if batch.rfm is not None else segments
+        for i in np.flatnonzero(scored).tolist():
+            tiers[i], clvs[i], segments[i] = found[i], round(clv[i], 6), named[i]
+    risks = churn.churn_risks(base, stats, now)
+    stages = lifecycle_stages(
+        h.purchase_days, h.x, np.array(risks), batch.ratios, policy.churn_risk_threshold
+    )
+    return [PublishedScores(*row) for row in zip(tiers, clvs, risks, segments, stages, strict=True)]
+
+
 def events_for(
     stats: CustomerStats,
     new: PublishedScores,
-    card: ScoreCard,
+    reasons: Callable[[], list[str]],
     *,
     settings: ScoringSettings,
     now: dt.datetime,
 ) -> list[Event]:
-    """The events that publishing `new` over the scores last published on `stats` calls for."""
+    """The events that publishing `new` over the scores last published on `stats` calls for;
+    `reasons()` gives the codes of the churn reasons that add risk, asked for only when the
+    risk crosses the threshold."""
     customer_id = uuid.UUID(stats.customer_id)
     events: list[Event] = []
     if new.tier is not None and new.clv is not None and new.tier != stats.tier:
@@ -77,7 +118,7 @@ def events_for(
                 churn_risk=new.churn_risk,
                 threshold=threshold,
                 tier=new.tier,
-                reasons=[r.code for r in card.churn.reasons if r.contribution > 0],
+                reasons=reasons(),
                 raised_at=now,
             )
         )

@@ -62,3 +62,17 @@ def rfm_segment(r: int, f: int, m: int) -> str:
         if r0 <= r <= r1 and f0 <= f <= f1 and m0 <= m <= m1:
             return name
     return "Others"
+
+
+# The segment of every cell, scores 1-5 each: SEGMENT_TABLE[r - 1, f - 1, m - 1].
+SEGMENT_TABLE = np.array(
+    [[[rfm_segment(r, f, m) for m in range(1, 6)] for f in range(1, 6)] for r in range(1, 6)],
+    dtype=object,
+)
+
+
+def rfm_segments(scores: tuple[Array, Array, Array]) -> list[str]:
+    """The named segment of each customer's R, F, M scores (as `rfm_scores` gives them)."""
+    r, f, m = (np.asarray(a, dtype=np.intp) - 1 for a in scores)
+    segments: list[str] = SEGMENT_TABLE[r, f, m].tolist()
+    return segments

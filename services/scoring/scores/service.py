@@ -7,19 +7,22 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.errors import CustomerNotScoredError
 from services.scoring.model.cache import ModelCache
+from services.scoring.model.snapshot import PopulationModel
 from services.scoring.models import CustomerStats, ScoreHistory
 from services.scoring.scores import repository
-from services.scoring.scores.card import CustomerScore, customer_score, score_card, score_cards
+from services.scoring.scores.batch import Batch, batch_of
+from services.scoring.scores.card import CustomerScore, card_of, customer_score, score_card
 from services.scoring.scores.loyalty import Loyalty, LoyaltyInputs, loyalty
-from services.scoring.scores.policy import policy_of
-from services.scoring.scores.publishing import PublishedScores, events_for, published_scores
+from services.scoring.scores.policy import Policy, policy_of
+from services.scoring.scores.publishing import PublishedScores, events_for, published_many
 from services.scoring.settings import ScoringSettings
 from services.scoring.states.service import follow_states
 from shared.db import utcnow
@@ -27,6 +30,7 @@ from shared.events import Event
 from shared.outbox import stage_events
 
 SOURCE = "rapport/scoring"
+_HISTORY = cast(Table, ScoreHistory.__table__)
 
 
 @dataclass(frozen=True)
@@ -67,12 +71,15 @@ async def rescore_many(
         return 0
     now = now or utcnow()
     model = await scorer.models.current(session)
-    cards = score_cards(stats, model, policy_of(scorer.settings), now)
+    policy = policy_of(scorer.settings)
+    batch = batch_of(stats, model, policy, now)
+    news = published_many(stats, batch, model, policy, now)
     events: list[Event] = []
     history: list[dict[str, Any]] = []
-    for row, card in zip(stats, cards, strict=True):
-        new = published_scores(card)
-        found = events_for(row, new, card, settings=scorer.settings, now=now)
+    for i, (row, new) in enumerate(zip(stats, news, strict=True)):
+        # The reasons of a churn-risk crossing come from the whole card, built only then.
+        reasons = partial(_raising_reasons, row, i, batch, model, policy, now)
+        found = events_for(row, new, reasons, settings=scorer.settings, now=now)
         if found:
             history.append(_record_published(row, new, now=now, cause=cause))
             events += found
@@ -82,10 +89,23 @@ async def rescore_many(
     # The statistics rows through the session, then history and outbox rows in bulk.
     await session.flush()
     if history:
-        await session.execute(insert(ScoreHistory), history)
+        await session.execute(insert(_HISTORY), history)
     if not scorer.publish_events:
         return 0
     return await stage_events(session, events, source=SOURCE)
+
+
+def _raising_reasons(
+    row: CustomerStats,
+    i: int,
+    batch: Batch,
+    model: PopulationModel | None,
+    policy: Policy,
+    now: dt.datetime,
+) -> list[str]:
+    """The codes of the churn reasons that add risk, from the customer's whole card."""
+    card = card_of(row, i, batch, model, policy, now)
+    return [r.code for r in card.churn.reasons if r.contribution > 0]
 
 
 def _record_published(

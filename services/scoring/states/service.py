@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.errors import CustomerNotScoredError
@@ -16,6 +16,8 @@ from services.scoring.scores.causes import Signals, churn_causes
 from services.scoring.states import repository
 from services.scoring.states.rule import Facts, Move, moves
 from shared.contracts.scoring import CustomerState, CustomerStateChangedV1
+
+_CHANGES = cast(Table, StateChange.__table__)
 
 
 def facts_of(stats: CustomerStats) -> Facts:
@@ -59,7 +61,7 @@ async def follow_states(
             events.append(event)
             history.append(change)
     if history:
-        await session.execute(insert(StateChange), history)
+        await session.execute(insert(_CHANGES), history)
     return events
 
 

@@ -98,6 +98,7 @@ NEW_ROW_COLUMNS = (
 )
 _STATS = cast(Table, CustomerStats.__table__)
 _DAYS = cast(Table, PurchaseDay.__table__)
+_RECORDED = cast(Table, RecordedTransaction.__table__)
 _STATS_CLASS = CustomerStats.__mapper__.class_manager
 
 
@@ -110,7 +111,7 @@ async def detached_stats(
     session would flush later overwrites what the caller saves.
     """
     await session.flush()
-    for cid in customer_ids:
+    for cid in customer_ids if session.identity_map else ():
         held = session.identity_map.get(identity_key(CustomerStats, cid))
         if held is not None:
             session.expunge(held)
@@ -163,7 +164,7 @@ async def insert_recorded(
             }
             for t in items
         ]
-        await session.execute(insert(RecordedTransaction), rows)
+        await session.execute(insert(_RECORDED), rows)
 
 
 async def insert_days(session: AsyncSession, spends: dict[tuple[str, dt.date], Decimal]) -> None:
