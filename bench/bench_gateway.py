@@ -37,10 +37,14 @@ LIMIT = "10000000/minute"
 
 
 def wrk(
-    url: str, *, script: Path | None = None, headers: dict[str, str] | None = None
+    url: str,
+    *,
+    script: Path | None = None,
+    headers: dict[str, str] | None = None,
+    seconds: int = SECONDS,
 ) -> dict[str, Any]:
     """Requests/s and latency percentiles of one wrk run (one thread, CONNECTIONS connections)."""
-    argv = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency"]
+    argv = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
     for name, value in (headers or {}).items():
         argv += ["-H", f"{name}: {value}"]
     if script is not None:
@@ -169,8 +173,12 @@ def cpu_seconds(pid: int) -> float:
     return total + sum(cpu_seconds(int(child)) for child in children)
 
 
-def _costed(
-    url: str, headers: dict[str, str], processes: dict[str, int], script: Path | None = None
+def costed(
+    url: str,
+    headers: dict[str, str],
+    processes: dict[str, int],
+    script: Path | None = None,
+    seconds: int = SECONDS,
 ) -> dict[str, Any]:
     """One wrk run and the CPU each hop's process spent per request meanwhile (milliseconds):
     what a hop costs, which the throughput of a loaded shared machine hides. What a process
@@ -180,7 +188,7 @@ def _costed(
     time.sleep(IDLE_SECONDS)
     before = {name: cpu_seconds(pid) for name, pid in processes.items()}
     started = time.monotonic()
-    result = wrk(url, headers=headers, script=script)
+    result = wrk(url, headers=headers, script=script, seconds=seconds)
     elapsed = time.monotonic() - started
     requests = max(1, result["requests"])
     result["cpu_ms_per_request"] = {}
@@ -206,7 +214,7 @@ def _alternating(targets: dict[str, Target]) -> dict[str, Any]:
     for round_ in range(ROUNDS):
         for name in names if round_ % 2 == 0 else names[::-1]:
             with targets[name]() as (url, headers, processes):
-                run = _costed(url, headers, processes)
+                run = costed(url, headers, processes)
             if run["non_2xx"]:
                 raise RuntimeError(f"{name}: {run['non_2xx']} answers were not 2xx")
             runs[name].append(run)
@@ -268,9 +276,9 @@ def measure(data: Path, broker: Broker) -> dict[str, Any]:
         gateway, contact = by_name["gateway"].url, by_name["contact"].url
         script = webhook_script(data / "direct.lua", gateway, mint("contact"))
         pids = {n: by_name[n].process.pid for n in ("gateway", "contact")}
-        direct = _costed(contact + PATH, {}, {"contact": pids["contact"]}, script)
+        direct = costed(contact + PATH, {}, {"contact": pids["contact"]}, script)
         gw_script = webhook_script(data / "gw.lua", gateway)
-        through = _costed(gateway + PATH, {}, pids, gw_script)
+        through = costed(gateway + PATH, {}, pids, gw_script)
         # Sampling costs CPU: the profile is taken on a run of its own (repeated deliveries).
         with profiles.sampling(data, pids, SECONDS - 2) as prof:
             wrk(gateway + PATH, script=gw_script)
