@@ -45,8 +45,7 @@ READS: dict[str, tuple[str, Paths]] = {
     "customer list": ("contact", lambda r, n, _: "/v1/customers?limit=20"),
     "customer list, page further on": (
         "contact",
-        lambda r, n, _: "/v1/customers?limit=20&cursor="
-        + _cursor(r.randint(21, n), 0),
+        lambda r, n, _: "/v1/customers?limit=20&cursor=" + _cursor(r.randint(21, n), 0),
     ),
     "call list, any page": (
         "contact",
@@ -160,7 +159,9 @@ class Bench:
         for name, (service, make) in READS.items():
             rng = random.Random(f"{label}:{name}")
             paths = [make(rng, customers, complaints) for _ in range(PATHS)]
-            lua = script(self.data / f"{label}-{name.replace(' ', '_').replace(',', '')}.lua", paths)
+            lua = script(
+                self.data / f"{label}-{name.replace(' ', '_').replace(',', '')}.lua", paths
+            )
             url, headers, _ = self.target(service, False)
             wrk(url, headers=headers, script=lua, seconds=WARM_SECONDS)
             out[name] = {

@@ -56,13 +56,13 @@ class Dialect:
             )
         return f"printf('%08x%024x', (({g}) * {_MIX}) % 4294967296, ({g}))"
 
-    def uuid(self, g: str) -> str:
+    def uuid_of(self, g: str) -> str:
         # SQLAlchemy's Uuid: native on PostgreSQL, 32 hex digits on SQLite.
         return f"({self.hex32(g)})::uuid" if self.name == "postgresql" else self.hex32(g)
 
     def dashed(self, g: str) -> str:
         if self.name == "postgresql":
-            return f"({self.uuid(g)})::text"
+            return f"({self.uuid_of(g)})::text"
         h = self.hex32(g)
         parts = [f"substr({h}, {a}, {n})" for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
         return " || '-' || ".join(parts)
@@ -72,7 +72,8 @@ class Dialect:
             return f"(timestamptz '2025-01-01 00:00:00+00' + ({g}) * interval '1 second')"
         # SQLAlchemy's text form of a timestamp on SQLite, microseconds included, so that the
         # keyset comparisons of the pagination see equal times as equal.
-        return f"(strftime('%Y-%m-%d %H:%M:%S', '2025-01-01', '+' || ({g}) || ' seconds') || '.000000')"
+        moved = f"strftime('%Y-%m-%d %H:%M:%S', '2025-01-01', '+' || ({g}) || ' seconds')"
+        return f"({moved} || '.000000')"
 
     def series(self, first: int, last: int) -> str:
         if self.name == "postgresql":
@@ -185,7 +186,7 @@ def seed(
             contact,
             "customer",
             ("id", templates.customer),
-            {"id": d.uuid("s.g"), "created_at": when, "updated_at": when},
+            {"id": d.uuid_of("s.g"), "created_at": when, "updated_at": when},
             sizes["customers"],
         ),
         "calls": clone(
@@ -193,9 +194,9 @@ def seed(
             "call",
             ("id", templates.call),
             {
-                "id": d.uuid(f"s.g + {CALL_BASE}"),
+                "id": d.uuid_of(f"s.g + {CALL_BASE}"),
                 "call_key": "'bench-' || s.g",
-                "customer_id": d.uuid(customer_of_call),
+                "customer_id": d.uuid_of(customer_of_call),
                 "started_at": when,
                 "updated_at": when,
                 "settles_at": "NULL",
@@ -207,8 +208,8 @@ def seed(
             "complaint",
             ("id", templates.complaint),
             {
-                "id": d.uuid(f"s.g + {COMPLAINT_BASE}"),
-                "customer_id": d.uuid(f"1 + (s.g * 7919) % {customers}"),
+                "id": d.uuid_of(f"s.g + {COMPLAINT_BASE}"),
+                "customer_id": d.uuid_of(f"1 + (s.g * 7919) % {customers}"),
                 "received_at": when,
                 "updated_at": when,
                 "sla_started_at": when,
