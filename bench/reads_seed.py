@@ -77,7 +77,7 @@ class Dialect:
 
     def series(self, first: int, last: int) -> str:
         if self.name == "postgresql":
-            return f"(SELECT generate_series({first}, {last}) AS g) AS s"
+            return f"(SELECT generate_series({first}::bigint, {last}::bigint) AS g) AS s"
         return (
             f"(WITH RECURSIVE r(g) AS (SELECT {first} UNION ALL SELECT g + 1 FROM r "
             f"WHERE g < {last}) SELECT g FROM r) AS s"
