@@ -123,8 +123,10 @@ def _templates(gateway: str, key: str) -> Templates:
 class Bench:
     """A running system and what it takes to measure a read on it."""
 
-    def __init__(self, system: System, data: Path) -> None:
+    def __init__(self, system: System, data: Path, database_pid: int | None) -> None:
         self.system, self.data = system, data
+        # PostgreSQL's server (its backends are its children): its CPU per request too.
+        self.database = {"postgresql": database_pid} if database_pid else {}
         self.by_name = {p.info.name: p for p in system.processes}
         self.caller = Identity(
             subject="bench", kind="api-key", roles=["admin"], permissions=sorted(PERMISSIONS)
@@ -135,13 +137,14 @@ class Bench:
 
     def target(self, service: str, via_gateway: bool) -> tuple[str, dict[str, str], dict[str, int]]:
         """Base URL, headers and the processes whose CPU a run costs."""
+        hops = {service: self.pid(service), **self.database}
         if via_gateway:
-            hops = {"gateway": self.pid("gateway"), service: self.pid(service)}
+            hops["gateway"] = self.pid("gateway")
             return self.by_name["gateway"].url, {"X-API-Key": self.system.api_key}, hops
         token = mint_identity_token(
             self.caller, secret=self.system.internal_token_secret, audience=service
         )
-        return self.by_name[service].url, {IDENTITY_HEADER: token}, {service: self.pid(service)}
+        return self.by_name[service].url, {IDENTITY_HEADER: token}, hops
 
     def run(self, service: str, lua: Path, *, via_gateway: bool) -> dict[str, Any]:
         """One costed wrk run; any answer other than 2xx fails the benchmark."""
@@ -203,7 +206,8 @@ def measure(backend: str, data: Path, broker: Broker, postgres: Postgres) -> dic
     result: dict[str, Any] = {"seed_seconds": {}}
     try:
         system.start()
-        bench = Bench(system, data)
+        server = postgres.process if backend == "postgresql" else None
+        bench = Bench(system, data, server.pid if server else None)
         templates = _templates(bench.by_name["gateway"].url, system.api_key)
         for label, (people, complaints), first in (("small", SMALL, 1), ("large", LARGE, 10_001)):
             sizes = {
@@ -280,4 +284,15 @@ def figures(result: dict[str, Any]) -> list[dict[str, Any]]:
                     higher=False,
                 ),
             ]
+            if "postgresql" in direct["cpu_ms_per_request"]:
+                rows.append(
+                    figure(
+                        f"{name}, PostgreSQL CPU per request, 1M",
+                        direct["cpu_ms_per_request"]["postgresql"],
+                        "ms",
+                        "same at 10,000",
+                        small["direct"]["cpu_ms_per_request"]["postgresql"],
+                        higher=False,
+                    )
+                )
     return rows
