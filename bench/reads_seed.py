@@ -130,10 +130,19 @@ class Database:
         return [r[1] for r in self.execute(f"PRAGMA table_info({table})")]
 
     def analyze(self) -> None:
+        """Statistics for the planner; on PostgreSQL also the vacuum that autovacuum would
+        otherwise start on the fresh rows in the middle of a measurement."""
         if self.dialect.name == "postgresql":
-            asyncio.run(self._pg(("ANALYZE",)))
+            asyncio.run(self._vacuum())
         else:
             self.execute("ANALYZE")
+
+    async def _vacuum(self) -> None:
+        conn = await asyncpg.connect(self.url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await conn.execute("VACUUM ANALYZE")  # not allowed inside a transaction
+        finally:
+            await conn.close()
 
 
 def clone(
