@@ -46,6 +46,10 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -225,9 +229,20 @@ def _unavailable_here(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and (exc.errno is None or exc.errno in _NETWORK_ERRNOS)
 
 
+# Execution option of the engine a read request's session uses: on SQLite its transactions
+# begin deferred, so reads never queue on the one write lock (PostgreSQL has no such lock).
+DEFERRED_BEGIN = "rapport_deferred_begin"
+
+# Requests that only read: their session begins deferred (see `get_session`).
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT and issues BEGIN lazily; take it over
     # and use BEGIN IMMEDIATE so concurrent writers queue on busy_timeout instead of failing.
+    # A read's transaction begins deferred: in WAL mode it reads a snapshot while a writer holds
+    # the lock. (It must not write: upgrading a deferred transaction to a writer fails at once
+    # with "database is locked" when another writer holds or has just released the lock.)
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -242,7 +257,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = conn.get_execution_options().get(DEFERRED_BEGIN, False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -252,11 +268,15 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # For work that only reads (GET requests, readiness, metrics): the same pool, its
+        # transactions begin deferred on SQLite.
+        self.read_engine = self.engine.execution_options(**{DEFERRED_BEGIN: True})
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.commit_hooks: list[tuple[Callable[[], None], frozenset[str] | None]] = []
 
     async def ping(self) -> None:
         """Raise if the database cannot answer `SELECT 1`."""
-        async with self.engine.connect() as conn:
+        async with self.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     def on_commit(self, hook: Callable[[], None], *, tables: Collection[str] | None = None) -> None:
@@ -300,20 +320,46 @@ def _note_statement(state: ORMExecuteState) -> None:
         state.session.info.setdefault(_WRITTEN, set()).add(name if name else "?")
 
 
+_WRITES_ON_READ = "__rapport_writes_on_read__"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def writes_on_read(endpoint: F) -> F:
+    """Mark a GET route that writes too: its transaction begins as a writer's (see below)."""
+    setattr(endpoint, _WRITES_ON_READ, True)
+    return endpoint
+
+
+def _writes_on_read(request: Request) -> bool:
+    route = request.scope.get("route")
+    return bool(getattr(getattr(route, "endpoint", None), _WRITES_ON_READ, False))
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed before the response is sent.
 
     Use as `Depends(get_session, scope="function")` so the commit happens before FastAPI
-    sends the response: a failed commit can never follow a 2xx.
+    sends the response: a failed commit can never follow a 2xx. A GET or HEAD only reads: its
+    transaction begins deferred (on SQLite it does not take the write lock), unless the route
+    was declared with `writes_on_read()` because it writes too.
     """
     db: Database = request.app.state.db
-    async with db.sessionmaker() as session:
+    reads = request.method in READ_METHODS and not _writes_on_read(request)
+    async with (db.read_sessionmaker if reads else db.sessionmaker)() as session:
         try:
             yield session
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
+    if reads and session.info.get(_WRITTEN):
+        # Worked this time; under contention it would have answered 503. Mark the route.
+        log.warning(
+            "read_request_wrote",
+            path=request.url.path,
+            tables=sorted(session.info[_WRITTEN]),
+            hint="declare the route with shared.db.writes_on_read",
+        )
     db.committed_session(session)
 
 

@@ -151,7 +151,7 @@ async def outbox_metrics(app: FastAPI) -> list[Metric]:
     """Outbox backlog, age of its oldest row, rows published by this process."""
     if getattr(app.state, "relay", None) is None:
         return []
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.read_sessionmaker() as session:
         count, oldest = (
             await session.execute(
                 select(func.count(), func.min(OutboxMessage.created_at)).where(

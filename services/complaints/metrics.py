@@ -27,7 +27,7 @@ async def sla_metrics(app: FastAPI) -> list[Metric]:
     breaches = counter(
         "rapport_complaints_sla_breaches", "Complaints that breached an SLA.", ["stage"]
     )
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.read_sessionmaker() as session:
         for stage, (warned, breached_at) in _STAGES.items():
             row = (
                 await session.execute(

@@ -12,7 +12,7 @@ from shared.metrics import age_seconds, gauge
 
 async def queue_metrics(app: FastAPI) -> list[Metric]:
     """Contacts waiting per queue and the longest wait (every channel), agents by presence."""
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.read_sessionmaker() as session:
         waiting_rows = (
             await session.execute(
                 select(RoutingQueue.name, func.count(), func.min(WorkItem.entered_at))

@@ -42,6 +42,11 @@ class Customer(Base):
     """A person or organisation we are in contact with; unknown callers start as prospects."""
 
     __tablename__ = "customer"
+    # The customer list pages newest first on (created_at, id).
+    __table_args__ = (Index("ix_customer_created_at_id", "created_at", "id"),)
+    # The customer list pages newest first on (created_at, id): a page reads its rows off
+    # this index, whatever the number of customers.
+    __table_args__ = (Index("ix_customer_created_at_id", "created_at", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     state: Mapped[str] = mapped_column(String(20), default="prospect")
@@ -129,6 +134,9 @@ class Call(Base):
         Index("ix_call_identification_started_at", "identification", "started_at"),
         Index("ix_call_state_queue", "state", "queue"),
         Index("ix_call_settles_at", "settles_at"),
+        Index("ix_call_started_at_id", "started_at", "id"),  # the call list, newest first
+        # The call list pages newest first on (started_at, id).
+        Index("ix_call_started_at_id", "started_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -351,50 +359,3 @@ class ConnectRequest(Base):
 Index("ix_work_item_entered_at", WorkItem.entered_at)
 Index("ix_work_item_ended_at", WorkItem.ended_at)
 Index("ix_presence_change_at", PresenceChange.at)
-
-
-class KpiInterval(Base):
-    """The KPI counters of one 15-minute interval x queue x tier x agent x channel.
-
-    "" stands for a dimension that does not apply: offered and abandoned contacts have no
-    agent, agent-time rows no queue, tier or channel; `tier` "" is a customer with no tier yet.
-    """
-
-    __tablename__ = "kpi_interval"
-    __table_args__ = (
-        UniqueConstraint("interval_start", "queue_id", "tier", "agent_id", "channel"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    interval_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    queue_id: Mapped[str] = mapped_column(String(36))
-    tier: Mapped[str] = mapped_column(String(10))
-    agent_id: Mapped[str] = mapped_column(String(36))
-    channel: Mapped[str] = mapped_column(String(20))
-    offered: Mapped[int] = mapped_column(Integer, default=0)
-    answered: Mapped[int] = mapped_column(Integer, default=0)
-    answered_in_threshold: Mapped[int] = mapped_column(Integer, default=0)
-    abandoned: Mapped[int] = mapped_column(Integer, default=0)
-    abandoned_short: Mapped[int] = mapped_column(Integer, default=0)
-    abandoned_in_threshold: Mapped[int] = mapped_column(Integer, default=0)
-    answer_wait_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    abandon_wait_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    handled: Mapped[int] = mapped_column(Integer, default=0)
-    talk_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    after_call_work_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    transferred: Mapped[int] = mapped_column(Integer, default=0)
-    staffed_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    available_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    on_contact_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    wrap_up_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    paused_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-
-
-class KpiRollup(Base):
-    """How far the intervals are rolled up: every interval before `rolled_up_to` is stored."""
-
-    __tablename__ = "kpi_rollup"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    rolled_up_to: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

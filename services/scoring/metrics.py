@@ -12,7 +12,7 @@ from shared.metrics import age_seconds, gauge
 
 async def model_metrics(app: FastAPI) -> list[Metric]:
     """Seconds since the latest model fit, and whether there is one at all."""
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.read_sessionmaker() as session:
         latest = await session.scalar(select(func.max(ModelFit.fitted_at)))
     fitted = gauge("rapport_scoring_model_fitted", "1 once a population model has been fitted.")
     fitted.add_metric([], 0.0 if latest is None else 1.0)

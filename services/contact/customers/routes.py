@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -24,7 +25,7 @@ from services.contact.customers.schemas import (
     MergeRequest,
 )
 from services.contact.dependencies import Settings
-from services.contact.models import Customer
+from services.contact.models import Customer, CustomerIdentity
 from shared.api import Session, allow, problem
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
@@ -44,6 +45,16 @@ Lookup = Annotated[IdentityLookup, Depends(_lookup)]
 
 async def customer_read(session: Session, customer: Customer) -> CustomerRead:
     """The API shape of a customer."""
+    return _shape(customer, await service.identities(session, customer.id))
+
+
+async def customer_reads(session: Session, customers: Sequence[Customer]) -> list[CustomerRead]:
+    """The API shape of a page of customers, their identities read in one query."""
+    held = await service.identities_by_customer(session, [c.id for c in customers])
+    return [_shape(c, held[c.id]) for c in customers]
+
+
+def _shape(customer: Customer, identities: Sequence[CustomerIdentity]) -> CustomerRead:
     money, authority, need = customer.man_money, customer.man_authority, customer.man_need
     return CustomerRead(
         customer_id=customer.id,
@@ -61,9 +72,7 @@ async def customer_read(session: Session, customer: Customer) -> CustomerRead:
         ),
         tier=customer.tier,
         churn_risk=customer.churn_risk,
-        identities=[
-            IdentityRead.model_validate(i) for i in await service.identities(session, customer.id)
-        ],
+        identities=[IdentityRead.model_validate(i) for i in identities],
         merged_into=customer.merged_into_id,
         created_at=customer.created_at,
     )
@@ -107,9 +116,7 @@ async def search_customers(
         cursor=cursor,
         limit=limit,
     )
-    return CustomerPage(
-        items=[await customer_read(session, c) for c in page], next_cursor=next_cursor
-    )
+    return CustomerPage(items=await customer_reads(session, page), next_cursor=next_cursor)
 
 
 @router.get(
@@ -120,7 +127,7 @@ async def search_customers(
 )
 async def identify_customer(session: Session, settings: Settings, lookup: Lookup) -> Identification:
     found = await service.identify(session, lookup, region=settings.default_region)
-    reads = [await customer_read(session, c) for c in found]
+    reads = await customer_reads(session, found)
     if not reads:
         return Identification(match="none")
     if len(reads) == 1:

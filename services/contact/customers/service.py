@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +27,7 @@ from services.contact.errors import (
 )
 from services.contact.models import Customer, CustomerIdentity
 from shared.contracts.contact import CustomerCreatedV1
-from shared.db import try_insert, utcnow
+from shared.db import chunks, try_insert, utcnow
 from shared.pagination import page_of
 
 # Identity kinds several customers may share (a household landline); others belong to one.
@@ -101,6 +102,17 @@ async def get_live_customer(session: AsyncSession, customer_id: uuid.UUID) -> Cu
 async def identities(session: AsyncSession, customer_id: uuid.UUID) -> list[CustomerIdentity]:
     """A customer's identities in a stable order."""
     return await repository.identities_of(session, customer_id)
+
+
+async def identities_by_customer(
+    session: AsyncSession, customer_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[CustomerIdentity]]:
+    """The identities of each of `customer_ids` (a page of them: one query), stable order."""
+    found: dict[uuid.UUID, list[CustomerIdentity]] = {c: [] for c in customer_ids}
+    for chunk in chunks(list(customer_ids)):
+        for identity in await repository.identities_of_many(session, chunk):
+            found[identity.customer_id].append(identity)
+    return found
 
 
 async def _give_identity(session: AsyncSession, customer: Customer, key: IdentityKey) -> None:

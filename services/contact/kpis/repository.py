@@ -11,12 +11,11 @@ from sqlalchemy import Row, and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.contact.kpis.definitions import COUNTER_NAMES
+from services.contact.kpis.models import KpiInterval, KpiRollup
 from services.contact.models import (
     Call,
     Contact,
     Customer,
-    KpiInterval,
-    KpiRollup,
     PresenceChange,
     RoutingQueue,
     WorkItem,

@@ -4,6 +4,7 @@ from alembic import context
 
 # Sub-domains with tables of their own keep them in their `models.py`, on the same `Base`.
 import services.contact.followups.models
+import services.contact.kpis.models
 import services.contact.surveys.models  # noqa: F401
 from services.contact.models import Base
 from shared.db import PlumbingBase
