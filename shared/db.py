@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,14 +21,11 @@ from sqlalchemy import (
     String,
     Text,
     event,
-    inspect,
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -41,7 +38,6 @@ from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
     Session,
-    make_transient_to_detached,
     mapped_column,
 )
 from sqlalchemy.types import TypeDecorator
@@ -363,70 +359,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     db.committed_session(session)
 
 
-R = TypeVar("R")
 Item = TypeVar("Item")
-
-
-async def insert_or_get(
-    session: AsyncSession, row: R, find: Callable[[], Awaitable[R | None]]
-) -> tuple[R, bool]:
-    """Insert `row`, or return the row that already holds its unique key; `(row, created)`.
-
-    The insert runs in a savepoint, so a row stored first (by an earlier request or a
-    concurrent one) fails only the savepoint; `find` then fetches that row. An integrity
-    error that `find` cannot explain (another constraint) is raised.
-    """
-    try:
-        async with session.begin_nested():
-            session.add(row)
-            await session.flush()
-    except IntegrityError:
-        existing = await find()
-        if existing is None:
-            raise
-        return existing, False
-    return row, True
-
-
-async def try_insert(session: AsyncSession, row: object) -> bool:
-    """Insert `row` in a savepoint; False (and nothing written) if a unique key refused it."""
-    try:
-        async with session.begin_nested():
-            session.add(row)
-            await session.flush()
-    except IntegrityError:
-        return False
-    return True
-
-
-async def insert_if_absent(session: AsyncSession, row: object) -> bool:
-    """Insert `row` unless a row already holds one of its unique keys; True if it was inserted.
-
-    One `INSERT … ON CONFLICT DO NOTHING RETURNING` (PostgreSQL and SQLite): no savepoint, and
-    nothing read back. Columns left unset get their Python default (or None) first. An inserted
-    row joins the session as if loaded, so later changes to it flush as updates; a refused one
-    does not.
-    """
-    state = inspect(row)
-    table = state.mapper.local_table
-    values: dict[str, Any] = {}
-    for attr in state.mapper.column_attrs:
-        column = attr.columns[0]
-        if attr.key not in state.dict and column.server_default is None:
-            # Set here rather than by the database, so the row needs no reading back.
-            arg: Any = getattr(column.default, "arg", None)
-            setattr(row, attr.key, arg(None) if callable(arg) else arg)
-        if attr.key in state.dict:
-            values[column.name] = state.dict[attr.key]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    primary_key = list(table.primary_key.columns)
-    statement = insert(table).values(values).on_conflict_do_nothing().returning(*primary_key)
-    if (await session.execute(statement)).first() is None:
-        return False
-    make_transient_to_detached(row)
-    session.add(row)
-    return True
 
 
 # Fewer bound parameters per statement than SQLite's smallest limit (999).

@@ -10,7 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from shared.db import Database, OutboxMessage, PlumbingBase, ProcessedEvent, insert_if_absent
+from shared.db import Database, OutboxMessage, PlumbingBase, ProcessedEvent
+from shared.inserts import insert_if_absent
 from tools.services import SERVICES
 
 

@@ -14,7 +14,7 @@ from services.complaints.errors import SurveyNotAllowedError
 from services.complaints.models import SatisfactionSurvey
 from services.complaints.surveys.schemas import SurveyCreate
 from shared.contracts.complaints import SatisfactionSurveyedV1
-from shared.db import try_insert
+from shared.inserts import try_insert
 
 
 async def record_survey(

@@ -21,8 +21,8 @@ from services.contact.errors import (
 from services.contact.events import stage
 from services.contact.models import Agent, PresenceChange
 from shared.contracts.routing import AgentPresenceChangedV1
-from shared.db import try_insert
 from shared.identity import Identity
+from shared.inserts import try_insert
 
 
 async def create_agent(session: AsyncSession, data: AgentCreate, *, now: dt.datetime) -> Agent:

@@ -18,7 +18,8 @@ from services.contact.errors import InvalidWebhookError
 from services.contact.models import Call, CallLogEntry, fit
 from services.contact.routing.lines import follow_call
 from services.contact.settings import ContactSettings
-from shared.db import insert_if_absent, utcnow
+from shared.db import utcnow
+from shared.inserts import insert_if_absent
 from shared.logging import get_logger
 
 log = get_logger(__name__)

@@ -25,7 +25,8 @@ from services.contact.errors import (
 )
 from services.contact.models import Call, CallEvent, CallLogEntry
 from services.contact.settings import ContactSettings
-from shared.db import insert_or_get, utcnow
+from shared.db import utcnow
+from shared.inserts import insert_or_get
 from shared.logging import get_logger
 from shared.pagination import page_of
 

@@ -30,7 +30,8 @@ from services.contact.customers.identity_keys import (
 from services.contact.errors import InvalidEmailError
 from services.contact.models import Contact, Customer, fit
 from services.contact.webhooks.providers.connect import PROVIDER, ChannelContact
-from shared.db import insert_or_get, utcnow
+from shared.db import utcnow
+from shared.inserts import insert_or_get
 from shared.logging import get_logger
 
 log = get_logger(__name__)

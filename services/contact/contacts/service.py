@@ -15,7 +15,7 @@ from services.contact.customers.identity_keys import IdentityKey, normalize_emai
 from services.contact.errors import AmbiguousCustomerError, ContactWithoutCustomerError
 from services.contact.models import Call, Contact, Customer
 from shared.contracts.contact import ContactRecordedV1
-from shared.db import insert_or_get
+from shared.inserts import insert_or_get
 from shared.pagination import page_of
 
 

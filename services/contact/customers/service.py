@@ -27,7 +27,8 @@ from services.contact.errors import (
 )
 from services.contact.models import Customer, CustomerIdentity
 from shared.contracts.contact import CustomerCreatedV1
-from shared.db import chunks, try_insert, utcnow
+from shared.db import chunks, utcnow
+from shared.inserts import try_insert
 from shared.pagination import page_of
 
 # Identity kinds several customers may share (a household landline); others belong to one.

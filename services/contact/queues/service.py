@@ -11,7 +11,8 @@ from services.contact.errors import QueueExistsError, QueueNotFoundError
 from services.contact.models import RoutingQueue, WorkItem
 from services.contact.queues.schemas import QueueCreate, QueueUpdate
 from services.contact.routing import repository
-from shared.db import try_insert, utcnow
+from shared.db import utcnow
+from shared.inserts import try_insert
 
 
 async def create_queue(session: AsyncSession, data: QueueCreate) -> RoutingQueue:

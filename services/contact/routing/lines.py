@@ -20,7 +20,8 @@ from services.contact.routing.answers import complete_work_item
 from services.contact.routing.engine import Weights, priority
 from services.contact.settings import ContactSettings
 from shared.contracts.scoring import TIERS
-from shared.db import insert_or_get, utcnow
+from shared.db import utcnow
+from shared.inserts import insert_or_get
 
 # Call states in which a caller is still waiting for an agent.
 _WAITING_CALL_STATES = ("queued",)

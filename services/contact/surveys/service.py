@@ -27,7 +27,7 @@ from services.contact.surveys.models import Survey
 from services.contact.surveys.quality import classify
 from services.contact.surveys.schemas import SurveyAnswer, SurveySend
 from shared.contracts.contact import SurveyCompletedV1
-from shared.db import try_insert
+from shared.inserts import try_insert
 from shared.pagination import page_of
 
 # The answer fields each question is answered with.
