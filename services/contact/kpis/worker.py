@@ -36,6 +36,7 @@ class KpiRollup:
         self._settings = settings
         self._clock = clock
         self._leader = AdvisoryLeader(db, _ROLLUP_LOCK_KEY)
+        self.runs = 0  # roll-ups finished by this worker
 
     async def run(self) -> None:
         """Roll up forever; cancel the task to stop."""
@@ -55,4 +56,5 @@ class KpiRollup:
                 mark = await roll_up(session, self._settings, now)
                 await session.commit()
             if mark is None or mark >= settled:
+                self.runs += 1
                 return mark

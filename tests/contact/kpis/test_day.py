@@ -61,6 +61,10 @@ async def contact(
         # No wake-ups: the router's passes are the simulation's, and no event needs relaying.
         app.state.db.commit_hooks.clear()
         await eventually(lambda: app.state.router.passes >= 1, what="the router's first pass")
+        # The roll-up job's run at start, on the real clock, must find the database empty:
+        # one that waited for the lock until the simulated day had begun would store its
+        # first intervals half-filled.
+        await eventually(lambda: app.state.kpi_rollup.runs >= 1, what="the roll-up at start")
         yield client, clock
 
 
