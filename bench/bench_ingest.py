@@ -9,24 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
 from sqlalchemy import text
 
 from bench import ingest_statements, profiles
 from bench.bench_gateway import LIMIT
+from bench.echo import serve_echo
 from bench.report import figure
 from bench.wrk import CONNECTIONS, PATH, SECONDS, TOKEN, costed, webhook_script, wrk
 from shared.contracts.permissions import PERMISSIONS
 from shared.db import create_engine
 from shared.identity import Identity, mint_identity_token
-from tools.services import ROOT, SERVICES
+from tools.services import SERVICES
 from tools.stack import Broker, Postgres, free_port, stop_process, wait_for_port
 from tools.system import System
 
@@ -35,28 +34,8 @@ CALLS = 2200
 SETTLE_SECONDS = 3.0
 
 
-def echo_app() -> FastAPI:
-    """The baseline: a FastAPI endpoint that reads the form body and answers 204."""
-    app = FastAPI()
-
-    @app.post(PATH)
-    async def echo(request: Request) -> Response:
-        await request.body()
-        return Response(status_code=204)
-
-    return app
-
-
 def _serve_echo(port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    # Same server and flags as tools.system uses for the services.
-    argv = ["-m", "uvicorn", "--factory", "bench.bench_ingest:echo_app", "--host", "127.0.0.1"]
-    process = subprocess.Popen(
-        [sys.executable, *argv, "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT,
-        stdout=open(log_path, "ab"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process = serve_echo(port, log_path)
     wait_for_port(port, timeout=30, process=process)
     return process
 
